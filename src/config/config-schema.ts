@@ -1,0 +1,47 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The models shipped with the package, whatever the working directory `npm start` runs from. */
+export const PACKAGED_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
+
+/**
+ * Every environment variable the service reads, with its default and meaning. The README's
+ * configuration table is checked against this object by test/unit/config.test.ts.
+ */
+export const envSchema = z.object({
+  PORT: int(0, 65535).default(8000).describe('TCP port to listen on'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to bind'),
+  MODELS_DIR: z
+    .string()
+    .min(1)
+    .default(PACKAGED_MODELS_DIR)
+    .describe('Directory holding `<name>/<version>/` model directories (default: `models/` of the installation)'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level'),
+  BODY_LIMIT: int(1024, 104_857_600).default(1_048_576).describe('Largest accepted request body, in bytes'),
+  MAX_BATCH_SIZE: int(1, 100_000).default(1000).describe('Most rows accepted by `POST /predict/batch`'),
+  DEFAULT_MODEL_NAME: identifier
+    .default('fraud-detection')
+    .describe('Model used when a request gives no `model_name`; must be loaded'),
+  DEFAULT_MODEL_VERSION: identifier
+    .default('v1.0')
+    .describe('Version used when a request gives neither `model_name` nor `model_version`; must be loaded'),
+  ORT_INTRA_OP_THREADS: int(1, 64)
+    .default(1)
+    .describe('onnxruntime threads per inference; more spin on other cores for small tabular models'),
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000)
+    .default(10_000)
+    .describe('On SIGTERM/SIGINT, longest wait for in-flight requests before exiting with code 1'),
+  DRAIN_DELAY_MS: int(0, 600_000)
+    .default(0)
+    .describe('On SIGTERM, keep serving this long with `/ready` at 503 before closing the listener (set ≈ 5000 behind a load balancer)'),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,2 @@
+export { envSchema, PACKAGED_MODELS_DIR } from './config-schema.js';
+export { loadConfig, type Config } from './load-config.js';

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { AppError, quoteInput } from '../errors.js';
+
+/** Largest finite float32: the ONNX input is float32, so bigger numbers would become Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+const featureName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must match [A-Za-z_][A-Za-z0-9_]{0,63}');
+const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
+
+const numericFeature = z.strictObject({
+  name: featureName,
+  type: z.literal('numeric'),
+  description: z.string().optional(),
+  /** Whole numbers only (counts, hours): drift tests treat such columns as discrete. */
+  integer: z.boolean().default(false),
+  /** Value used when a request omits the feature (the training median for the embedded model). */
+  missing_value: z.number().refine((v) => Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX, 'must be a finite float32'),
+});
+
+const categoricalFeature = z.strictObject({
+  name: featureName,
+  type: z.literal('categorical'),
+  description: z.string().optional(),
+  /** Allowed values, in one-hot column order. */
+  categories: z.array(z.string().min(1).max(128)).min(1).max(1024),
+  missing_value: z.string(),
+});
+
+/** The `schema.json` beside every `model.onnx`; format documented in models/README.md. */
+export const modelSchemaFile = z
+  .strictObject({
+    format_version: z.literal(1),
+    name: identifier,
+    version: identifier,
+    framework: z.literal('onnx'),
+    task: z.literal('binary_classification'),
+    description: z.string().optional(),
+    /** Name of the positive class, for humans ("fraud"). */
+    positive_label: z.string().optional(),
+    input: z.strictObject({ name: z.string().min(1) }),
+    output: z.strictObject({
+      name: z.string().min(1),
+      /** Column holding P(positive) when the output is [N, 2]; ignored for [N, 1]. */
+      positive_class_index: z.number().int().min(0).max(1).default(1),
+    }),
+    features: z.array(z.discriminatedUnion('type', [numericFeature, categoricalFeature])).min(1).max(1024),
+    training: z.record(z.string(), z.unknown()).optional(),
+    metrics: z.record(z.string(), z.number()).optional(),
+  })
+  .superRefine((schema, ctx) => {
+    const seen = new Set<string>();
+    schema.features.forEach((feature, i) => {
+      if (seen.has(feature.name)) {
+        ctx.addIssue({ code: 'custom', path: ['features', i, 'name'], message: `duplicate feature "${feature.name}"` });
+      }
+      seen.add(feature.name);
+      if (feature.type === 'categorical') {
+        if (new Set(feature.categories).size !== feature.categories.length) {
+          ctx.addIssue({ code: 'custom', path: ['features', i, 'categories'], message: 'categories must be unique' });
+        }
+        if (!feature.categories.includes(feature.missing_value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['features', i, 'missing_value'],
+            message: `must be one of the categories (got "${feature.missing_value}")`,
+          });
+        }
+      }
+    });
+  });
+
+export type ModelSchemaFile = z.infer<typeof modelSchemaFile>;
+export type FeatureSpec = ModelSchemaFile['features'][number];
+
+/**
+ * A schema compiled for the request path: lookups by name without touching Object.prototype,
+ * column offsets of the one-hot encoding, and a prefilled row of missing values.
+ *
+ * Encoding (the model's input contract): features in schema order; a numeric feature is one
+ * float32 column; a categorical feature is one column per category, 1 for its value, 0 elsewhere.
+ */
+export interface FeatureSchema {
+  readonly file: ModelSchemaFile;
+  readonly features: readonly FeatureSpec[];
+  readonly names: readonly string[];
+  /** Width of one encoded row. */
+  readonly width: number;
+  /** Encoded row with every feature at its missing value. */
+  readonly defaults: Float32Array;
+  /** Feature index by name. */
+  indexOf(name: string): number | undefined;
+  /** Category index of `value` for categorical feature `feature`, or undefined. */
+  categoryOf(feature: number, value: string): number | undefined;
+  /** First encoded column of feature `feature`. */
+  offsetOf(feature: number): number;
+}
+
+export function compileFeatureSchema(file: ModelSchemaFile): FeatureSchema {
+  const byName = new Map<string, number>();
+  const categoryMaps: (Map<string, number> | undefined)[] = [];
+  const offsets: number[] = [];
+  let width = 0;
+  file.features.forEach((feature, i) => {
+    byName.set(feature.name, i);
+    offsets.push(width);
+    if (feature.type === 'numeric') {
+      categoryMaps.push(undefined);
+      width += 1;
+    } else {
+      categoryMaps.push(new Map(feature.categories.map((c, k) => [c, k])));
+      width += feature.categories.length;
+    }
+  });
+  const defaults = new Float32Array(width);
+  file.features.forEach((feature, i) => {
+    const offset = offsets[i]!;
+    if (feature.type === 'numeric') defaults[offset] = feature.missing_value;
+    else defaults[offset + feature.categories.indexOf(feature.missing_value)] = 1;
+  });
+  return {
+    file,
+    features: file.features,
+    names: file.features.map((f) => f.name),
+    width,
+    defaults,
+    indexOf: (name) => byName.get(name),
+    categoryOf: (feature, value) => categoryMaps[feature]?.get(value),
+    offsetOf: (feature) => offsets[feature]!,
+  };
+}
+
+const NO_IMPUTED: readonly string[] = Object.freeze([]);
+
+/**
+ * Validate one row of client features and write its encoding into `out` at `offset`.
+ * Omitted features take their schema missing value; their names are returned.
+ * Throws AppError naming `${fieldPrefix}.${feature}` on the first bad field.
+ */
+export function encodeRow(
+  schema: FeatureSchema,
+  row: Readonly<Record<string, unknown>>,
+  out: Float32Array,
+  offset: number,
+  fieldPrefix: string,
+): readonly string[] {
+  out.set(schema.defaults, offset);
+  const features = schema.features;
+  let given = 0;
+  // Object.keys of a JSON.parse result: own enumerable keys only ("__proto__" is rejected by
+  // Fastify's secure-json-parse before we get here), so "constructor" is just an unknown name.
+  for (const key of Object.keys(row)) {
+    const index = schema.indexOf(key);
+    if (index === undefined) {
+      throw new AppError(
+        'UNKNOWN_FEATURE',
+        `unknown feature ${quoteInput(key)}; this model accepts: ${schema.names.join(', ')}`,
+        `${fieldPrefix}.${key.slice(0, 64)}`,
+      );
+    }
+    const spec = features[index]!;
+    const value = row[key];
+    const column = offset + schema.offsetOf(index);
+    if (spec.type === 'numeric') {
+      if (typeof value !== 'number') {
+        throw new AppError(
+          'INVALID_FEATURE_VALUE',
+          `${spec.name} must be a number, got ${describeJsonType(value)}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
+      }
+      // JSON.parse turns 1e999 into Infinity; float32 would turn 1e39 into Infinity.
+      if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
+        throw new AppError(
+          'INVALID_FEATURE_VALUE',
+          `${spec.name} must be a finite number within ±3.4e38, got ${String(value)}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
+      }
+      out[column] = value;
+    } else {
+      if (typeof value !== 'string') {
+        throw new AppError(
+          'INVALID_FEATURE_VALUE',
+          `${spec.name} must be a string, got ${describeJsonType(value)}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
+      }
+      const category = schema.categoryOf(index, value);
+      if (category === undefined) {
+        throw new AppError(
+          'UNKNOWN_CATEGORY',
+          `${spec.name} has no category ${quoteInput(value)}; allowed: ${spec.categories.join(', ')}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
+      }
+      out.fill(0, column, column + spec.categories.length);
+      out[column + category] = 1;
+    }
+    given++;
+  }
+  if (given === features.length) return NO_IMPUTED;
+  // Keys are unique in a parsed object, so "given" counts distinct features.
+  const imputed: string[] = [];
+  for (const spec of features) if (!Object.hasOwn(row, spec.name)) imputed.push(spec.name);
+  return imputed;
+}
+
+export function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${quoteInput(value)}`;
+  if (typeof value === 'object') return 'an object';
+  return typeof value;
+}

@@ -1,0 +1,11 @@
+export {
+  compileFeatureSchema,
+  encodeRow,
+  modelSchemaFile,
+  type FeatureSchema,
+  type FeatureSpec,
+  type ModelSchemaFile,
+} from './feature-schema.js';
+export { loadModelRegistry, type LoadedModel, type ModelRegistry } from './model-registry.js';
+export type { OnnxScorer } from './onnx-model.js';
+export type { ReferenceData } from './reference-data.js';

@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { StartupError, quoteInput } from '../errors.js';
+import { FLOAT32_MAX, type FeatureSchema } from './feature-schema.js';
+
+/**
+ * The reference sample a model's live traffic is compared against, one column per schema
+ * feature (schema order). Numeric columns hold values, categorical columns hold the category
+ * index; NaN marks a missing cell.
+ */
+export interface ReferenceData {
+  readonly rows: number;
+  readonly columns: readonly Float64Array[];
+}
+
+// A plain decimal, as written by any CSV tool; Number() alone would also take "0x1F", "Infinity", " ".
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
+/**
+ * Read and validate `reference.csv`: a header naming every schema feature (any order, no other
+ * columns), then one row per sample. Empty cells are missing values. Any problem throws a
+ * StartupError of the form `path:line:column: problem`.
+ */
+export async function loadReferenceData(path: string, schema: FeatureSchema): Promise<ReferenceData> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new StartupError(`${path}: cannot read reference data: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let records: CsvRecord[];
+  try {
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+  } catch (err) {
+    const e = err as { lines?: number; column?: number; message: string };
+    const where = e.lines === undefined ? '' : `:${e.lines}${e.column === undefined ? '' : `:${Number(e.column) + 1}`}`;
+    throw new StartupError(`${path}${where}: malformed CSV: ${e.message}`);
+  }
+  const header = records[0];
+  if (!header) throw new StartupError(`${path}:1:1: empty file; expected a header naming the features`);
+
+  // Map CSV column -> feature index; every feature exactly once.
+  const featureOfColumn: number[] = [];
+  const seen = new Set<number>();
+  header.record.forEach((name, column) => {
+    const feature = schema.indexOf(name.trim());
+    if (feature === undefined) {
+      throw new StartupError(
+        `${path}:${header.info.lines}:${column + 1}: column ${quoteInput(name)} is not a feature of schema.json (features: ${schema.names.join(', ')})`,
+      );
+    }
+    if (seen.has(feature)) throw new StartupError(`${path}:${header.info.lines}:${column + 1}: duplicate column ${quoteInput(name)}`);
+    seen.add(feature);
+    featureOfColumn.push(feature);
+  });
+  const absent = schema.names.filter((_, i) => !seen.has(i));
+  if (absent.length > 0) {
+    throw new StartupError(`${path}:${header.info.lines}:1: header lacks feature column(s): ${absent.join(', ')}`);
+  }
+
+  const rows = records.length - 1;
+  if (rows === 0) throw new StartupError(`${path}:${header.info.lines + 1}:1: no data rows after the header`);
+  const columns = schema.features.map(() => new Float64Array(rows));
+  for (let r = 0; r < rows; r++) {
+    const { record, info } = records[r + 1]!;
+    for (let c = 0; c < record.length; c++) {
+      const feature = featureOfColumn[c]!;
+      const spec = schema.features[feature]!;
+      const cell = record[c]!.trim();
+      let value: number;
+      if (cell === '') {
+        value = Number.NaN;
+      } else if (spec.type === 'numeric') {
+        value = DECIMAL.test(cell) ? Number(cell) : Number.NaN;
+        if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
+          throw new StartupError(`${path}:${info.lines}:${c + 1}: ${spec.name} must be a finite float32 number, got ${quoteInput(cell)}`);
+        }
+      } else {
+        const category = schema.categoryOf(feature, cell);
+        if (category === undefined) {
+          throw new StartupError(
+            `${path}:${info.lines}:${c + 1}: ${spec.name} has no category ${quoteInput(cell)} (allowed: ${spec.categories.join(', ')})`,
+          );
+        }
+        value = category;
+      }
+      columns[feature]![r] = value;
+    }
+  }
+  return { rows, columns };
+}
+
+/** Encode the reference rows as model input, missing cells taking the schema's missing value. */
+export function encodeReference(reference: ReferenceData, schema: FeatureSchema): Float32Array {
+  const out = new Float32Array(reference.rows * schema.width);
+  for (let r = 0; r < reference.rows; r++) {
+    const base = r * schema.width;
+    out.set(schema.defaults, base);
+    schema.features.forEach((spec, f) => {
+      const value = reference.columns[f]![r]!;
+      if (Number.isNaN(value)) return;
+      const column = base + schema.offsetOf(f);
+      if (spec.type === 'numeric') {
+        out[column] = value;
+      } else {
+        out.fill(0, column, column + spec.categories.length);
+        out[column + value] = 1;
+      }
+    });
+  }
+  return out;
+}
