@@ -59,6 +59,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
+    // While draining, close each kept-alive connection after its response: clients reconnect to
+    // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (readiness.draining) reply.header('connection', 'close');
+      done(null, payload);
+    });
     app.setErrorHandler(createErrorHandler(config.bodyLimit));
     app.setNotFoundHandler((request, reply) =>
       reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 128)}` }),

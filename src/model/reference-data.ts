@@ -37,8 +37,10 @@ export async function loadReferenceData(path: string, schema: FeatureSchema): Pr
   try {
     records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
   } catch (err) {
-    const e = err as { lines?: number; column?: number; message: string };
-    const where = e.lines === undefined ? '' : `:${e.lines}${e.column === undefined ? '' : `:${Number(e.column) + 1}`}`;
+    const e = err as { lines?: number; column?: number; code?: string; message: string };
+    // For a ragged row csv-parse's "column" is the field count, not a position: give the line only.
+    const column = e.column === undefined || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? '' : `:${Number(e.column) + 1}`;
+    const where = e.lines === undefined ? '' : `:${e.lines}${column}`;
     throw new StartupError(`${path}${where}: malformed CSV: ${e.message}`);
   }
   const header = records[0];

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type RunningApp } from '../helpers/app.js';
+
+/** Split a shell command into words: single and double quotes, backslash-newline continuations. */
+function shellWords(command: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: '"' | "'" | undefined;
+  const text = command.replace(/\\\n\s*/g, ' ');
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < text.length) word = (word ?? '') + text[++i]!;
+      else word = (word ?? '') + c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      word ??= '';
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+interface Curl {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+function parseCurl(words: string[]): Curl {
+  const curl: Curl = { method: 'GET', url: '', headers: {} };
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '-X') curl.method = words[++i]!;
+    else if (w === '-H') {
+      const [name, ...value] = words[++i]!.split(':');
+      curl.headers[name!.trim().toLowerCase()] = value.join(':').trim();
+    } else if (w === '-d') {
+      curl.body = words[++i]!;
+      if (curl.method === 'GET') curl.method = 'POST';
+    } else curl.url = w;
+  }
+  return curl;
+}
+
+const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('\n## ', readme.indexOf('## Try it') + 1));
+const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, text: m[2]! }));
+const commands = blocks
+  .filter((b) => b.lang === 'bash')
+  .flatMap((b) => b.text.replace(/\\\n/g, '\\\n').split(/\n(?=curl )/))
+  .map((c) => c.trim())
+  .filter((c) => c.startsWith('curl '));
+
+describe("the README's curl examples, verbatim", () => {
+  let service: RunningApp;
+  beforeAll(async () => {
+    service = await startApp();
+  });
+  afterAll(() => service.close());
+
+  it('finds the examples, the seed request first', () => {
+    expect(commands.length).toBeGreaterThanOrEqual(6);
+    expect(commands[0]).toContain('"features": {"amount": 100, "age": 35}');
+  });
+
+  it.each(commands.map((c, i) => [i, c] as const))('example %i answers 200 with JSON', async (_i, command) => {
+    const curl = parseCurl(shellWords(command));
+    expect(curl.url.startsWith('http://localhost:8000/')).toBe(true);
+    const response = await fetch(curl.url.replace('http://localhost:8000', service.url), {
+      method: curl.method,
+      headers: curl.headers,
+      ...(curl.body !== undefined && { body: curl.body }),
+    });
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('the documented answer to the seed request is the actual answer', async () => {
+    const documented = blocks.find((b) => b.lang === 'json')!.text.trim();
+    const curl = parseCurl(shellWords(commands[0]!));
+    const response = await fetch(curl.url.replace('http://localhost:8000', service.url), {
+      method: curl.method,
+      headers: curl.headers,
+      body: curl.body!,
+    });
+    expect(await response.text()).toBe(documented);
+  });
+});

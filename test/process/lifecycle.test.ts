@@ -1,0 +1,151 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
+import { runToExit, spawnServer, type ServerProcess } from '../helpers/process.js';
+
+const BODY = JSON.stringify({ features: { amount: 100, age: 35 }, model_name: 'fraud-detection', model_version: 'v1.0' });
+
+/**
+ * Open a raw connection and send a POST /predict whose body is held back. "Expect: 100-continue"
+ * makes the server answer "100 Continue" once it has parsed the headers, so when this resolves
+ * the request is provably in flight inside the server.
+ */
+async function startRequestInFlight(port: number): Promise<{ socket: Socket; finish(): Promise<string> }> {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString()));
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.write(
+    `POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\nExpect: 100-continue\r\n\r\n`,
+  );
+  await new Promise<void>((resolve, reject) => {
+    const check = () => (received.includes('100 Continue') ? resolve() : undefined);
+    socket.on('data', check).once('error', reject);
+    check();
+  });
+  return {
+    socket,
+    finish: () =>
+      new Promise<string>((resolve, reject) => {
+        socket.once('end', () => resolve(received)).once('error', reject);
+        socket.write(BODY);
+      }),
+  };
+}
+
+/** Resolves once the listener refuses new connections (polls connect; each attempt is a real probe). */
+async function untilConnectionRefused(port: number): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const probe = connect(port, '127.0.0.1');
+      probe.once('connect', () => (probe.destroy(), resolve(false)));
+      probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+    });
+    if (refused) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('graceful shutdown', () => {
+  let server: ServerProcess | undefined;
+  afterEach(() => {
+    server?.child.kill('SIGKILL');
+    server = undefined;
+  });
+
+  it('SIGTERM with a request in flight: the listener closes, the request completes with 200, exit code 0', async () => {
+    server = await spawnServer();
+    const inFlight = await startRequestInFlight(server.port);
+    server.child.kill('SIGTERM');
+    await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+    await untilConnectionRefused(server.port);
+    const response = await inFlight.finish();
+    expect(response).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(response).toContain('"model_name":"fraud-detection"');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs.some((l) => l.msg === 'shutdown complete')).toBe(true);
+  });
+
+  it('/ready turns 503 first and predictions go on during DRAIN_DELAY_MS, then exit code 0', async () => {
+    server = await spawnServer({ DRAIN_DELAY_MS: '5000' });
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'draining' });
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const predict = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+    expect(predict.status).toBe(200);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('an in-flight request that never finishes cannot hold the process past SHUTDOWN_TIMEOUT_MS: exit code 1', async () => {
+    server = await spawnServer({ SHUTDOWN_TIMEOUT_MS: '500' });
+    const stuck = await startRequestInFlight(server.port);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(1);
+    expect(server.logs.some((l) => String(l.msg).includes('killed by timeout'))).toBe(true);
+    stuck.socket.destroy();
+  });
+
+  it('a second signal during the drain exits at once with code 1', async () => {
+    server = await spawnServer({ DRAIN_DELAY_MS: '600000', SHUTDOWN_TIMEOUT_MS: '600000' });
+    server.child.kill('SIGTERM');
+    await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+    server.child.kill('SIGINT');
+    expect((await server.exited).code).toBe(1);
+  });
+});
+
+describe('refusing to start', () => {
+  let root: string;
+  let dir: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'ml-start-'));
+    dir = join(root, 'fraud-detection', 'v1.0');
+    await cp(join(PACKAGED_MODELS_DIR, 'fraud-detection', 'v1.0'), dir, { recursive: true });
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  /** Exit code 1, nothing on stdout, exactly one line on stderr matching `pattern`. */
+  async function expectRefusal(env: Record<string, string>, pattern: RegExp) {
+    const { code, stdout, stderr } = await runToExit(env);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines, stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ml-service: cannot start: /);
+    expect(lines[0]).toMatch(pattern);
+  }
+
+  it('a bad environment variable -> names it', async () => {
+    await expectRefusal({ MAX_BATCH_SIZE: '-5' }, /MAX_BATCH_SIZE="-5"/);
+    await expectRefusal({ LOG_LEVEL: 'chatty' }, /LOG_LEVEL="chatty"/);
+  });
+
+  it('a corrupt model.onnx -> names the file', async () => {
+    await writeFile(join(dir, 'model.onnx'), 'not a model');
+    await expectRefusal({ MODELS_DIR: root }, new RegExp(`${join(dir, 'model.onnx')}: not a loadable ONNX model`));
+  });
+
+  it('a bad cell in reference.csv -> names file, line and column', async () => {
+    const text = await readFile(join(dir, 'reference.csv'), 'utf8');
+    const lines = text.split('\n');
+    lines[9] = lines[9]!.replace(/^[^,]+/, 'NaN');
+    await writeFile(join(dir, 'reference.csv'), lines.join('\n'));
+    await expectRefusal({ MODELS_DIR: root }, new RegExp(`${join(dir, 'reference.csv')}:10:1: amount must be a finite`));
+  });
+
+  it('a missing schema.json -> names the file', async () => {
+    await rm(join(dir, 'schema.json'));
+    await expectRefusal({ MODELS_DIR: root }, new RegExp(`${join(dir, 'schema.json')}: cannot read schema: ENOENT`));
+  });
+
+  it('a default model that is not loaded -> names the variables', async () => {
+    await expectRefusal({ DEFAULT_MODEL_VERSION: 'v2.0' }, /DEFAULT_MODEL_NAME=fraud-detection DEFAULT_MODEL_VERSION=v2\.0: not among the loaded models/);
+  });
+});

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { envSchema, loadConfig, PACKAGED_MODELS_DIR } from '../../src/config/index.js';
+import { StartupError } from '../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '0.0.0.0',
+      modelsDir: PACKAGED_MODELS_DIR,
+      logLevel: 'info',
+      bodyLimit: 1_048_576,
+      maxBatchSize: 1000,
+      defaultModel: { name: 'fraud-detection', version: 'v1.0' },
+    });
+  });
+
+  it('treats empty variables as unset and reads set ones', () => {
+    const config = loadConfig({ PORT: '', MAX_BATCH_SIZE: ' 25 ', LOG_LEVEL: 'debug' });
+    expect(config.port).toBe(8000);
+    expect(config.maxBatchSize).toBe(25);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('names every bad variable and its value on one line', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MAX_BATCH_SIZE: '0', LOG_LEVEL: 'loud' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StartupError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain('PORT="eighty"');
+    expect(message).toContain('MAX_BATCH_SIZE="0"');
+    expect(message).toContain('LOG_LEVEL="loud"');
+  });
+
+  it("every variable appears in the README's configuration table with its default", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const defaults = envSchema.parse({});
+    for (const key of Object.keys(envSchema.shape) as (keyof typeof defaults)[]) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\``));
+      expect(row, `README row for ${key}`).toBeDefined();
+      if (key !== 'MODELS_DIR') expect(row).toContain(`\`${String(defaults[key])}\``);
+    }
+  });
+});
