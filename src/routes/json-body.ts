@@ -1,29 +1,74 @@
 import type { FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { AppError } from '../errors.js';
 
 /**
- * The only body parser: JSON through secure-json-parse (as Fastify's own), but failing with our
- * MALFORMED_JSON error and V8's message, which says where the text went wrong.
- * A "__proto__" key, or "constructor" with "prototype", is rejected: merged into an object
- * later it could alter every object in the process.
+ * The only body parser: JSON, failing with our MALFORMED_JSON error and V8's message (which says
+ * where the text went wrong).
+ *
+ * A "__proto__" key, or "constructor" holding "prototype", is refused wherever it is nested: merged
+ * into an object later by careless code it could alter prototypes. secure-json-parse (Fastify's
+ * default) refuses the same keys but cannot say where they are; this names the path.
  */
 export function parseJsonBody(_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
   if (body.length === 0) {
     done(new AppError('MALFORMED_JSON', 'request body is empty; expected a JSON object'));
     return;
   }
+  let value: unknown;
   try {
-    done(null, secureJson.parse(body, null, { protoAction: 'error', constructorAction: 'error' }));
+    value = JSON.parse(body);
   } catch (err) {
-    const message = (err as Error).message;
-    done(
-      new AppError(
-        'MALFORMED_JSON',
-        /prototype/i.test(message)
-          ? 'JSON keys "__proto__" and "constructor.prototype" are not allowed'
-          : `malformed JSON: ${message.slice(0, 160)}`,
-      ),
-    );
+    done(new AppError('MALFORMED_JSON', `malformed JSON: ${(err as Error).message.slice(0, 160)}`));
+    return;
   }
+  // The scan only runs when the text could hold such a key (as secure-json-parse does).
+  if (body.includes('__proto__') || body.includes('constructor')) {
+    const path = findForbiddenKey(value);
+    if (path !== undefined) {
+      done(new AppError('VALIDATION_ERROR', `JSON key ${JSON.stringify(path.key)} is not allowed here`, path.field));
+      return;
+    }
+  }
+  done(null, value);
+}
+
+interface Visit {
+  readonly value: unknown;
+  readonly parent: Visit | undefined;
+  readonly key: string | number;
+}
+
+/** Depth-first, iterative (bodies may nest 100k levels deep); the path is built only on a hit. */
+export function findForbiddenKey(root: unknown): { field: string; key: string } | undefined {
+  const stack: Visit[] = [{ value: root, parent: undefined, key: '' }];
+  while (stack.length > 0) {
+    const visit = stack.pop()!;
+    const { value } = visit;
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: visit, key: i });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const child = (value as Record<string, unknown>)[key];
+      const forbidden =
+        key === '__proto__' ||
+        (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype'));
+      if (forbidden) return { field: fieldPath({ value: child, parent: visit, key }), key };
+      stack.push({ value: child, parent: visit, key });
+    }
+  }
+  return undefined;
+}
+
+function fieldPath(visit: Visit): string {
+  const parts: (string | number)[] = [];
+  for (let v: Visit | undefined = visit; v?.parent; v = v.parent) parts.push(v.key);
+  return parts
+    .reverse()
+    .reduce<string>((path, part) => {
+      if (typeof part === 'number') return `${path}[${part}]`;
+      const key = part.slice(0, 64);
+      return path ? `${path}.${key}` : key;
+    }, '');
 }
