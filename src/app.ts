@@ -1,19 +1,26 @@
-import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
-import { loadModelRegistry, type ModelRegistry } from './model/index.js';
+import { loadModelRegistry, type LoadedModel, type ModelRegistry } from './model/index.js';
 import { createReadiness, type Readiness } from './readiness.js';
-import { createErrorHandler } from './routes/error-handler.js';
+import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
 import { healthRoutes } from './routes/health.js';
 import { parseJsonBody } from './routes/json-body.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
+import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
+import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { createPredictionTelemetry, NO_PREDICTION_TELEMETRY, type ModelLayout } from './telemetry/prediction-telemetry.js';
+import { SERVICE } from './telemetry/service-info.js';
+import type { SpanStats } from './telemetry/tracing.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     readonly readiness: Readiness;
     readonly registry: ModelRegistry;
+    /** Undefined when METRICS_ENABLED=false. */
+    readonly metrics: Metrics | undefined;
   }
 }
 
@@ -22,10 +29,23 @@ export interface AppOverrides {
   readonly registry?: ModelRegistry;
   /** Where log lines go (default stdout); tests pass a stream to read them. */
   readonly logStream?: DestinationStream;
+  /** Span exporter counts to publish as metrics (server.ts passes the running tracing's). */
+  readonly spanStats?: SpanStats;
 }
 
-const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-export const SERVICE = { name: packageJson.name, version: packageJson.version } as const;
+export { SERVICE };
+
+function layoutOf(model: LoadedModel): ModelLayout {
+  const { schema } = model;
+  return {
+    name: model.name,
+    version: model.version,
+    framework: model.framework,
+    features: schema.features.map((f) => ({ name: f.name, type: f.type })),
+    width: schema.width,
+    columns: schema.features.map((_, i) => schema.offsetOf(i)),
+  };
+}
 
 /**
  * The composition root: everything the service does is wired here, top to bottom. It never
@@ -43,11 +63,31 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       );
     }
 
+    // Telemetry: metric series are created here from the registry, never from requests.
+    const layouts = registry.list().map(layoutOf);
+    const metrics = config.metricsEnabled ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS }) : undefined;
+    const spanStats = overrides.spanStats;
+    if (metrics && spanStats) {
+      metrics.spans.onCollect(() => {
+        metrics.spans.labels('exported').value = spanStats.exported;
+        metrics.spans.labels('failed').value = spanStats.failed;
+        metrics.spans.labels('dropped').value = spanStats.dropped;
+      });
+      metrics.spanQueue.onCollect(() => metrics.spanQueue.labels().set(spanStats.queueSize()));
+    }
+    const telemetry = metrics ? createPredictionTelemetry(metrics, layouts, REJECTION_REASONS) : NO_PREDICTION_TELEMETRY;
+    const errors = createErrorResponder(config.bodyLimit, telemetry);
+
     const readiness = createReadiness();
     const app = Fastify({
-      logger: { ...loggerOptions({ level: config.logLevel, service: SERVICE }), ...(overrides.logStream && { stream: overrides.logStream }) },
-      // Per-request access lines are not worth their cost on every prediction; errors are still logged.
-      logController: new LogController({ disableRequestLogging: true }),
+      logger: {
+        ...loggerOptions({ level: config.logLevel, service: SERVICE, redactFeatures: config.logPayloads.redactFeatures }),
+        ...(overrides.logStream && { stream: overrides.logStream }),
+      },
+      genReqId: requestIdOf,
+      requestIdHeader: false,
+      // One prediction_completed line per request replaces Fastify's two access lines.
+      logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
       bodyLimit: config.bodyLimit,
       // Reject what we do not understand rather than silently coercing "35" to 35 or dropping fields.
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
@@ -59,19 +99,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
+    app.decorate('metrics', metrics);
+    installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
     app.addHook('onSend', (_request, reply, payload, done) => {
       if (readiness.draining) reply.header('connection', 'close');
       done(null, payload);
     });
-    app.setErrorHandler(createErrorHandler(config.bodyLimit));
-    app.setNotFoundHandler((request, reply) =>
-      reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 128)}` }),
-    );
+    app.setErrorHandler(errors.handler);
+    app.setNotFoundHandler((request, reply) => {
+      telemetry.rejected('not_found');
+      return reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 128)}` });
+    });
 
     await app.register(healthRoutes, { registry, readiness });
-    await app.register(predictRoutes, { registry, defaultModel: config.defaultModel, maxBatchSize: config.maxBatchSize });
+    await app.register(predictRoutes, {
+      registry,
+      defaultModel: config.defaultModel,
+      maxBatchSize: config.maxBatchSize,
+      telemetry,
+      errors,
+      payloadSampleRatio: config.logPayloads.sampleRatio,
+    });
+    if (metrics) await app.register(metricsRoutes, { metrics });
 
     if (!overrides.registry) app.addHook('onClose', async () => registry.close());
     return app;

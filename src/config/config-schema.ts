@@ -33,6 +33,21 @@ export const envSchema = z.object({
   DEFAULT_MODEL_VERSION: identifier
     .default('v1.0')
     .describe('Version used when a request gives neither `model_name` nor `model_version`; must be loaded'),
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('`false`: no `/metrics` and no metric recording (the benchmark baseline)'),
+  LOG_PAYLOAD_SAMPLE_RATIO: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0)
+    .describe('Share of predictions whose feature values are logged (they may be personal data; off by default)'),
+  LOG_REDACT_FEATURES: z
+    .string()
+    .default('')
+    .describe('Comma list of features logged as "[REDACTED]" in sampled payloads'),
   ORT_INTRA_OP_THREADS: int(1, 64)
     .default(1)
     .describe('onnxruntime threads per inference; more spin on other cores for small tabular models'),

@@ -10,6 +10,8 @@ export interface Config {
   readonly maxBatchSize: number;
   readonly defaultModel: { readonly name: string; readonly version: string };
   readonly onnx: { readonly intraOpThreads: number };
+  readonly metricsEnabled: boolean;
+  readonly logPayloads: { readonly sampleRatio: number; readonly redactFeatures: readonly string[] };
   readonly shutdown: { readonly timeoutMs: number; readonly drainDelayMs: number };
 }
 
@@ -41,6 +43,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchSize: e.MAX_BATCH_SIZE,
     defaultModel: { name: e.DEFAULT_MODEL_NAME, version: e.DEFAULT_MODEL_VERSION },
     onnx: { intraOpThreads: e.ORT_INTRA_OP_THREADS },
+    metricsEnabled: e.METRICS_ENABLED,
+    logPayloads: {
+      sampleRatio: e.LOG_PAYLOAD_SAMPLE_RATIO,
+      redactFeatures: e.LOG_REDACT_FEATURES.split(',').map((s) => s.trim()).filter(Boolean),
+    },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainDelayMs: e.DRAIN_DELAY_MS },
   };
 }

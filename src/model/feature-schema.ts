@@ -134,22 +134,22 @@ export function compileFeatureSchema(file: ModelSchemaFile): FeatureSchema {
 const NO_IMPUTED: readonly string[] = Object.freeze([]);
 
 /**
- * Validate one row of client features and write its encoding into `out` at `offset`.
- * Omitted features take their schema missing value; their names are returned.
+ * Validate one row of client features and write the values it gives into `out` at `offset`
+ * (encoded layout), setting `given[givenOffset + f]` to 1 for each feature f it gives.
  * Throws AppError naming `${fieldPrefix}.${feature}` on the first bad field.
  */
-export function encodeRow(
+export function writeGivenFeatures(
   schema: FeatureSchema,
   row: Readonly<Record<string, unknown>>,
   out: Float32Array,
   offset: number,
+  given: Uint8Array,
+  givenOffset: number,
   fieldPrefix: string,
-): readonly string[] {
-  out.set(schema.defaults, offset);
+): void {
   const features = schema.features;
-  let given = 0;
-  // Object.keys of a JSON.parse result: own enumerable keys only ("__proto__" is rejected by
-  // Fastify's secure-json-parse before we get here), so "constructor" is just an unknown name.
+  // Object.keys of a JSON.parse result: own keys only, so "constructor" or "__proto__" are just
+  // unknown names here (the body parser refuses the dangerous shapes before this).
   for (const key of Object.keys(row)) {
     const index = schema.indexOf(key);
     if (index === undefined) {
@@ -164,11 +164,7 @@ export function encodeRow(
     const column = offset + schema.offsetOf(index);
     if (spec.type === 'numeric') {
       if (typeof value !== 'number') {
-        throw new AppError(
-          'INVALID_FEATURE_VALUE',
-          `${spec.name} must be a number, got ${describeJsonType(value)}`,
-          `${fieldPrefix}.${spec.name}`,
-        );
+        throw new AppError('INVALID_FEATURE_VALUE', `${spec.name} must be a number, got ${describeJsonType(value)}`, `${fieldPrefix}.${spec.name}`);
       }
       // JSON.parse turns 1e999 into Infinity; float32 would turn 1e39 into Infinity.
       if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
@@ -181,11 +177,7 @@ export function encodeRow(
       out[column] = value;
     } else {
       if (typeof value !== 'string') {
-        throw new AppError(
-          'INVALID_FEATURE_VALUE',
-          `${spec.name} must be a string, got ${describeJsonType(value)}`,
-          `${fieldPrefix}.${spec.name}`,
-        );
+        throw new AppError('INVALID_FEATURE_VALUE', `${spec.name} must be a string, got ${describeJsonType(value)}`, `${fieldPrefix}.${spec.name}`);
       }
       const category = schema.categoryOf(index, value);
       if (category === undefined) {
@@ -198,13 +190,39 @@ export function encodeRow(
       out.fill(0, column, column + spec.categories.length);
       out[column + category] = 1;
     }
-    given++;
+    given[givenOffset + index] = 1;
   }
-  if (given === features.length) return NO_IMPUTED;
-  // Keys are unique in a parsed object, so "given" counts distinct features.
-  const imputed: string[] = [];
-  for (const spec of features) if (!Object.hasOwn(row, spec.name)) imputed.push(spec.name);
-  return imputed;
+}
+
+/**
+ * Fill every feature the row did not give with its schema missing value; return their names in
+ * schema order (one shared empty array when the row was complete).
+ */
+export function imputeMissing(schema: FeatureSchema, out: Float32Array, offset: number, given: Uint8Array, givenOffset: number): readonly string[] {
+  let imputed: string[] | undefined;
+  const features = schema.features;
+  for (let f = 0; f < features.length; f++) {
+    if (given[givenOffset + f] === 1) continue;
+    const spec = features[f]!;
+    const column = offset + schema.offsetOf(f);
+    const width = spec.type === 'numeric' ? 1 : spec.categories.length;
+    for (let c = 0; c < width; c++) out[column + c] = schema.defaults[column - offset + c]!;
+    (imputed ??= []).push(spec.name);
+  }
+  return imputed ?? NO_IMPUTED;
+}
+
+/** Validate and encode one row in one go (training, reference data, tests). */
+export function encodeRow(
+  schema: FeatureSchema,
+  row: Readonly<Record<string, unknown>>,
+  out: Float32Array,
+  offset: number,
+  fieldPrefix: string,
+): readonly string[] {
+  const given = new Uint8Array(schema.features.length);
+  writeGivenFeatures(schema, row, out, offset, given, 0, fieldPrefix);
+  return imputeMissing(schema, out, offset, given, 0);
 }
 
 export function describeJsonType(value: unknown): string {

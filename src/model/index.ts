@@ -1,6 +1,8 @@
 export {
   compileFeatureSchema,
   encodeRow,
+  imputeMissing,
+  writeGivenFeatures,
   modelSchemaFile,
   type FeatureSchema,
   type FeatureSpec,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import type { PredictionTelemetry } from '../telemetry/prediction-telemetry.js';
 
 interface ClientError {
   readonly statusCode: number;
@@ -46,7 +47,7 @@ function describeValidation(error: AjvError): { message: string; field: string }
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
 /** Map any error to the response a client gets; unknown errors become a generic 500. */
-export function toClientError(error: FastifyError | AppError, bodyLimit: number): ClientError {
+export function toClientError(error: FastifyError | AppError | Error, bodyLimit: number): ClientError {
   if (error instanceof AppError) {
     const body: ClientError['body'] = { error: error.code, message: error.message };
     if (error.field !== undefined) body.field = error.field;
@@ -57,7 +58,7 @@ export function toClientError(error: FastifyError | AppError, bodyLimit: number)
     const { field, message } = describeValidation(validation[0]);
     return { statusCode: 400, body: { error: 'VALIDATION_ERROR', message, field } };
   }
-  switch (error.code) {
+  switch ((error as FastifyError).code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_TYPE':
       return { statusCode: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' } };
@@ -69,7 +70,7 @@ export function toClientError(error: FastifyError | AppError, bodyLimit: number)
     default:
       break;
   }
-  const status = error.statusCode ?? 500;
+  const status = (error as FastifyError).statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Other Fastify client errors (e.g. FST_ERR_CTP_INVALID_CONTENT_LENGTH): keep their status.
     return { statusCode: status, body: { error: status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message.slice(0, 200) } };
@@ -77,10 +78,24 @@ export function toClientError(error: FastifyError | AppError, bodyLimit: number)
   return { statusCode: 500, body: { error: 'INTERNAL_ERROR', message: 'internal error; see the service log for this request id' } };
 }
 
-export function createErrorHandler(bodyLimit: number) {
-  return function errorHandler(error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
-    const { statusCode, body } = toClientError(error, bodyLimit);
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+export interface ErrorResponder {
+  /** Answer `error` through the one mapping; 4xx are counted by reason, 5xx logged with their stack. */
+  send(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error, logMessage?: string): FastifyReply;
+  /** For app.setErrorHandler: everything Fastify itself raises (body parsing, limits, bugs). */
+  readonly handler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+}
+
+export function createErrorResponder(bodyLimit: number, telemetry: Pick<PredictionTelemetry, 'rejected'>): ErrorResponder {
+  const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') => {
+    const { statusCode, body } = toClientError(error as FastifyError, bodyLimit);
+    if (statusCode >= 500) request.log.error({ err: error }, logMessage);
+    else telemetry.rejected(body.error.toLowerCase());
     return reply.code(statusCode).send(body);
   };
+  return { send, handler: (error, request, reply) => send(request, reply, error) };
 }
+
+/** The closed set of rejection reasons: every 4xx error code, lower-cased. */
+export const REJECTION_REASONS: readonly string[] = Object.entries(ERROR_STATUS)
+  .filter(([, status]) => status < 500)
+  .map(([code]) => code.toLowerCase());

@@ -1,11 +1,21 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { AppError, quoteInput } from '../errors.js';
-import { encodeRow, type LoadedModel, type ModelRegistry } from '../model/index.js';
+import { imputeMissing, writeGivenFeatures, type LoadedModel, type ModelRegistry } from '../model/index.js';
+import type { PredictionTelemetry } from '../telemetry/prediction-telemetry.js';
+import { inSpan, recordError, recordingSpan, sampledTraceId } from '../telemetry/spans.js';
+import type { ErrorResponder } from './error-handler.js';
 
 export interface PredictRoutesOptions {
   readonly registry: ModelRegistry;
   readonly defaultModel: { readonly name: string; readonly version: string };
   readonly maxBatchSize: number;
+  readonly telemetry: PredictionTelemetry;
+  readonly errors: ErrorResponder;
+  /** Share of requests whose features are logged (redaction is configured on the logger). */
+  readonly payloadSampleRatio: number;
+  /** Called with every scored batch, after the response is computed (the drift window). */
+  readonly onScored?: (model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array) => void;
 }
 
 interface ModelSelector {
@@ -30,13 +40,21 @@ const predictionProperties = {
   imputed_features: { type: 'array', items: { type: 'string' }, description: 'Features filled from the schema' },
 } as const;
 
+interface Scored {
+  readonly model: LoadedModel;
+  readonly scores: Float32Array;
+  readonly imputed: readonly (readonly string[])[];
+  readonly latencyMs: number;
+}
+
 /** POST /predict (one row) and POST /predict/batch (one ONNX run for all rows). */
 export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (app, options) => {
-  const { registry, defaultModel, maxBatchSize } = options;
+  const { registry, defaultModel, maxBatchSize, telemetry, errors, payloadSampleRatio, onScored } = options;
   const loaded = registry
     .list()
     .map((m) => `${m.name}@${m.version}`)
     .join(', ');
+  const recorders = new Map(registry.list().map((m) => [m, telemetry.recorder(m.name, m.version)]));
 
   const resolveModel = (body: ModelSelector): LoadedModel => {
     const name = body.model_name ?? defaultModel.name;
@@ -50,9 +68,84 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
     return model;
   };
 
+  /**
+   * The prediction pipeline shared by both routes: spans `predict` > `validate`,
+   * `fetch_features`, `model_inference` (only for sampled requests), metrics for every row.
+   */
+  const score = (request: FastifyRequest, body: ModelSelector, rows: readonly Record<string, unknown>[], fieldOf: (row: number) => string) =>
+    inSpan('predict', { 'batch.size': rows.length }, async (span): Promise<Scored> => {
+      const started = performance.now();
+      telemetry.begin();
+      try {
+        const { model, input, given } = inSpan('validate', {}, () => {
+          const model = resolveModel(body);
+          const { schema } = model;
+          const input = new Float32Array(rows.length * schema.width);
+          const given = new Uint8Array(rows.length * schema.features.length);
+          for (let r = 0; r < rows.length; r++) {
+            writeGivenFeatures(schema, rows[r]!, input, r * schema.width, given, r * schema.features.length, fieldOf(r));
+          }
+          return { model, input, given };
+        });
+        span?.setAttributes({ 'model.name': model.name, 'model.version': model.version });
+        if ((request.log as Logger).isLevelEnabled('debug')) {
+          request.log.debug({ model_name: model.name, model_version: model.version, rows: rows.length }, 'prediction_started');
+        }
+        const { schema, scorer } = model;
+        const featureCount = schema.features.length;
+        const imputed = inSpan('fetch_features', {}, (child) => {
+          const lists = rows.map((_, r) => imputeMissing(schema, input, r * schema.width, given, r * featureCount));
+          if (child) {
+            const names = [...new Set(lists.flat())];
+            child.setAttributes({ 'features.imputed': names, 'features.imputed_count': lists.reduce((n, l) => n + l.length, 0) });
+          }
+          return lists;
+        });
+        const recorder = recorders.get(model)!;
+        let scores: Float32Array;
+        try {
+          scores = await inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows.length }, async (child) => {
+            const result = await scorer.score(input, rows.length);
+            if (rows.length === 1) child?.setAttribute('prediction.score', result[0]!);
+            return result;
+          });
+        } catch (err) {
+          recorder.failed(rows.length, (performance.now() - started) / 1000, sampledTraceId());
+          throw err;
+        }
+        const latencyMs = performance.now() - started;
+        recorder.predicted(rows.length, input, given, scores, latencyMs / 1000, sampledTraceId());
+        onScored?.(model, rows.length, input, given, scores);
+        return { model, scores, imputed, latencyMs };
+      } finally {
+        telemetry.end();
+      }
+    });
+
+  /**
+   * Every failure is answered here through the one error mapping: client errors are not thrown
+   * (no span is marked failed for a caller's mistake), real failures are logged as
+   * prediction_failed with their stack and recorded on the active span.
+   */
+  const handle = async <T>(request: FastifyRequest, reply: FastifyReply, work: () => Promise<T>): Promise<T | FastifyReply> => {
+    if (request.validationError) return errors.send(request, reply, request.validationError);
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof AppError)) {
+        const span = recordingSpan();
+        if (span) recordError(span, err);
+      }
+      return errors.send(request, reply, err as Error, 'prediction_failed');
+    }
+  };
+
+  const logPayload = () => payloadSampleRatio > 0 && Math.random() < payloadSampleRatio;
+
   app.post<{ Body: PredictBody }>(
     '/predict',
     {
+      attachValidation: true,
       schema: {
         body: {
           type: 'object',
@@ -68,25 +161,25 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         },
       },
     },
-    async (request) => {
-      const model = resolveModel(request.body);
-      const input = new Float32Array(model.schema.width);
-      const imputed = encodeRow(model.schema, request.body.features, input, 0, 'features');
-      const scores = await model.scorer.score(input, 1);
-      const prediction = scores[0]!;
-      return {
-        prediction,
-        confidence: Math.max(prediction, 1 - prediction),
-        model_name: model.name,
-        model_version: model.version,
-        imputed_features: imputed,
-      };
-    },
+    (request, reply) =>
+      handle(request, reply, async () => {
+        const body = request.body;
+        const { model, scores, imputed, latencyMs } = await score(request, body, [body.features], () => 'features');
+        const prediction = scores[0]!;
+        const confidence = Math.max(prediction, 1 - prediction);
+        logCompleted(request.log, model, latencyMs, {
+          prediction_score: prediction,
+          confidence,
+          ...(logPayload() && { features: body.features }),
+        });
+        return { prediction, confidence, model_name: model.name, model_version: model.version, imputed_features: imputed[0] };
+      }),
   );
 
   app.post<{ Body: BatchBody }>(
     '/predict/batch',
     {
+      attachValidation: true,
       schema: {
         body: {
           type: 'object',
@@ -106,29 +199,34 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         },
       },
     },
-    async (request) => {
-      const { instances } = request.body;
-      if (instances.length > maxBatchSize) {
-        throw new AppError(
-          'BATCH_TOO_LARGE',
-          `batch of ${instances.length} rows exceeds the limit of ${maxBatchSize} (MAX_BATCH_SIZE)`,
-          'instances',
-        );
-      }
-      if (instances.length === 0) throw new AppError('EMPTY_BATCH', 'instances must hold at least one row', 'instances');
-      const model = resolveModel(request.body);
-      const width = model.schema.width;
-      const input = new Float32Array(instances.length * width);
-      const imputed = instances.map((row, i) => encodeRow(model.schema, row, input, i * width, `instances[${i}]`));
-      const scores = await model.scorer.score(input, instances.length);
-      return {
-        model_name: model.name,
-        model_version: model.version,
-        predictions: imputed.map((imputedFeatures, i) => {
-          const prediction = scores[i]!;
+    (request, reply) =>
+      handle(request, reply, async () => {
+        const { instances } = request.body;
+        if (instances.length > maxBatchSize) {
+          throw new AppError('BATCH_TOO_LARGE', `batch of ${instances.length} rows exceeds the limit of ${maxBatchSize} (MAX_BATCH_SIZE)`, 'instances');
+        }
+        if (instances.length === 0) throw new AppError('EMPTY_BATCH', 'instances must hold at least one row', 'instances');
+        const { model, scores, imputed, latencyMs } = await score(request, request.body, instances, (r) => `instances[${r}]`);
+        let sum = 0;
+        let max = 0;
+        const predictions = imputed.map((imputedFeatures, r) => {
+          const prediction = scores[r]!;
+          sum += prediction;
+          if (prediction > max) max = prediction;
           return { prediction, confidence: Math.max(prediction, 1 - prediction), imputed_features: imputedFeatures };
-        }),
-      };
-    },
+        });
+        logCompleted(request.log, model, latencyMs, {
+          rows: instances.length,
+          mean_score: sum / instances.length,
+          max_score: max,
+          ...(logPayload() && { instances }),
+        });
+        return { model_name: model.name, model_version: model.version, predictions };
+      }),
   );
 };
+
+function logCompleted(log: FastifyBaseLogger, model: LoadedModel, latencyMs: number, fields: Record<string, unknown>) {
+  if (!(log as Logger).isLevelEnabled('info')) return;
+  log.info({ model_name: model.name, model_version: model.version, latency_ms: latencyMs, ...fields }, 'prediction_completed');
+}

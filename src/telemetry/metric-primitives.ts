@@ -1,0 +1,226 @@
+/**
+ * Counters, gauges and histograms for the request path, rendered by prom-client registries.
+ *
+ * Why not prom-client's own metrics: its observe() validates and hashes the label set on every
+ * call (≈ 350 ns measured here, ≈ 280 ns for Counter.inc); a single-row prediction updates about
+ * 25 series, which cost ≈ 20 % of throughput. Here every series is an object created once, when
+ * its label values are first asked for, and an update is an array index and an add (≈ 8 ns).
+ * prom-client still does what it is good at: registries, both exposition formats, exemplars in
+ * OpenMetrics, and the process metrics.
+ *
+ * Label values are never taken from requests: callers ask for series with values from the model
+ * registry, schemas and closed enums, so the number of series is bounded by configuration.
+ */
+
+type LabelValues = readonly string[];
+
+/** The object shape prom-client's Registry renders (duck-typed by registerMetric / metrics()). */
+export interface PromClientMetricView {
+  name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly aggregator: 'sum';
+  get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: PromClientValue[] }>;
+  reset(): void;
+}
+
+interface PromClientExemplar {
+  labelSet: Record<string, string>;
+  value: number;
+  timestamp: number;
+}
+
+interface PromClientValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+  exemplar?: PromClientExemplar | null;
+}
+
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+abstract class Family<S> {
+  private readonly byKey = new Map<string, S>();
+  protected readonly series: { labels: Record<string, string>; series: S }[] = [];
+  /** Called before each rendering, for values that live elsewhere (e.g. span exporter counts). */
+  private readonly collectors: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+  ) {}
+
+  /** The series for these label values (same order as labelNames), created on first use. */
+  labels(...values: LabelValues): S {
+    if (values.length !== this.labelNames.length) {
+      throw new Error(`${this.name}: expected ${this.labelNames.length} label values, got ${values.length}`);
+    }
+    const key = values.join('\u0000');
+    let series = this.byKey.get(key);
+    if (series === undefined) {
+      series = this.create();
+      this.byKey.set(key, series);
+      this.series.push({ labels: Object.fromEntries(this.labelNames.map((n, i) => [n, values[i]!])), series });
+    }
+    return series;
+  }
+
+  /** Number of series: what the cardinality tests watch. */
+  get size(): number {
+    return this.series.length;
+  }
+
+  onCollect(collect: () => void): void {
+    this.collectors.push(collect);
+  }
+
+  private collected(format: ExpositionFormat): PromClientValue[] {
+    for (const collect of this.collectors) collect();
+    return this.samples(format);
+  }
+
+  protected abstract create(): S;
+  protected abstract samples(format: ExpositionFormat): PromClientValue[];
+  protected abstract readonly type: 'counter' | 'gauge' | 'histogram';
+
+  /**
+   * A view for one registry. Counters are named `x_total` in the text format, while OpenMetrics
+   * names the family `x` and its sample `x_total` (prom-client appends the suffix): one view per
+   * format avoids prom-client renaming a shared metric object when both formats are served.
+   */
+  view(format: ExpositionFormat): PromClientMetricView {
+    const name = this.type === 'counter' && format === 'openmetrics' ? this.name.replace(/_total$/, '') : this.name;
+    const { help, type } = this;
+    const collected = () => this.collected(format);
+    return {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      async get() {
+        return { name, help, type, aggregator: 'sum', values: collected() };
+      },
+      reset() {
+        /* series live as long as the process: Prometheus counters must not go back */
+      },
+    };
+  }
+}
+
+export class CounterSeries {
+  value = 0;
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
+export class CounterFamily extends Family<CounterSeries> {
+  protected readonly type = 'counter' as const;
+  protected create() {
+    return new CounterSeries();
+  }
+  protected samples(): PromClientValue[] {
+    return this.series.map(({ labels, series }) => ({ labels, value: series.value }));
+  }
+}
+
+export class GaugeSeries {
+  value = 0;
+  set(value: number): void {
+    this.value = value;
+  }
+  inc(by = 1): void {
+    this.value += by;
+  }
+  dec(by = 1): void {
+    this.value -= by;
+  }
+}
+
+export class GaugeFamily extends Family<GaugeSeries> {
+  protected readonly type = 'gauge' as const;
+  protected create() {
+    return new GaugeSeries();
+  }
+  protected samples(): PromClientValue[] {
+    return this.series.map(({ labels, series }) => ({ labels, value: series.value }));
+  }
+}
+
+export class HistogramSeries {
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  private readonly exemplarTraceIds: (string | undefined)[];
+  private readonly exemplarValues: Float64Array;
+  private readonly exemplarTimes: Float64Array;
+
+  constructor(private readonly bounds: Float64Array) {
+    this.counts = new Float64Array(bounds.length + 1);
+    this.exemplarTraceIds = new Array<string | undefined>(bounds.length + 1);
+    this.exemplarValues = new Float64Array(bounds.length + 1);
+    this.exemplarTimes = new Float64Array(bounds.length + 1);
+  }
+
+  observe(value: number): number {
+    const bounds = this.bounds;
+    let bucket = 0;
+    // Linear scan: 8-14 buckets, cheaper than a binary search at this size.
+    while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
+    this.counts[bucket]!++;
+    this.sum += value;
+    this.count++;
+    return bucket;
+  }
+
+  /** Observe and remember `traceId` as the bucket's exemplar (OpenMetrics only renders these). */
+  observeWithExemplar(value: number, traceId: string): void {
+    const bucket = this.observe(value);
+    this.exemplarTraceIds[bucket] = traceId;
+    this.exemplarValues[bucket] = value;
+    this.exemplarTimes[bucket] = Date.now() / 1000;
+  }
+
+  exemplar(bucket: number): PromClientExemplar | null {
+    const traceId = this.exemplarTraceIds[bucket];
+    if (traceId === undefined) return null;
+    return { labelSet: { trace_id: traceId }, value: this.exemplarValues[bucket]!, timestamp: this.exemplarTimes[bucket]! };
+  }
+}
+
+export class HistogramFamily extends Family<HistogramSeries> {
+  protected readonly type = 'histogram' as const;
+  private readonly bounds: Float64Array;
+
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
+    super(name, help, labelNames);
+    if (labelNames.includes('le')) throw new Error(`${name}: "le" is reserved`);
+    this.bounds = Float64Array.from(buckets);
+  }
+
+  protected create() {
+    return new HistogramSeries(this.bounds);
+  }
+
+  protected samples(format: ExpositionFormat): PromClientValue[] {
+    const values: PromClientValue[] = [];
+    const withExemplars = format === 'openmetrics';
+    for (const { labels, series } of this.series) {
+      let cumulative = 0;
+      for (let b = 0; b <= this.bounds.length; b++) {
+        cumulative += series.counts[b]!;
+        values.push({
+          labels: { ...labels, le: b < this.bounds.length ? this.bounds[b]! : '+Inf' },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+          exemplar: withExemplars ? series.exemplar(b) : null,
+        });
+      }
+      values.push({ labels, value: series.sum, metricName: `${this.name}_sum` });
+      values.push({ labels, value: series.count, metricName: `${this.name}_count` });
+    }
+    return values;
+  }
+}

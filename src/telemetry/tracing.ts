@@ -1,0 +1,242 @@
+import { hostname } from 'node:os';
+import {
+  createNoopMeter,
+  diag,
+  DiagLogLevel,
+  type Attributes,
+  type Counter,
+  type Meter,
+  type MeterProvider,
+  type ObservableCallback,
+  type ObservableUpDownCounter,
+} from '@opentelemetry/api';
+import { ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+} from '@opentelemetry/sdk-trace';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { pino } from 'pino';
+import { loggerOptions } from './logger.js';
+import { createRateLimitedWarner, type RateLimitedWarner } from './rate-limited-log.js';
+import { SERVICE } from './service-info.js';
+
+/** Tracing settings (from the OTEL_* variables: config/tracing-config.ts). */
+export interface TracingOptions {
+  readonly disabled: boolean;
+  readonly serviceName: string;
+  readonly endpoint: string;
+  readonly exportTimeoutMs: number;
+  readonly sampler: 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+  readonly samplerRatio: number;
+  readonly queue: {
+    readonly maxQueueSize: number;
+    readonly maxExportBatchSize: number;
+    readonly scheduledDelayMillis: number;
+    readonly exportTimeoutMillis: number;
+  };
+  readonly instrumentations: readonly ('fastify' | 'http')[];
+}
+
+/** Counts of sampled spans by fate, read by the metrics at scrape time. */
+export interface SpanStats {
+  exported: number;
+  failed: number;
+  dropped: number;
+  queueSize(): number;
+}
+
+export interface Tracing {
+  readonly options: TracingOptions;
+  readonly stats: SpanStats;
+  readonly warnings: RateLimitedWarner;
+  /**
+   * Send one empty export so the gRPC client and the OTLP serializer load now, not inside the
+   * first request that gets sampled (that stalls the event loop for ~100 ms). Resolves true when
+   * the collector answered, false on failure or after `timeoutMs`.
+   */
+  warmUp(timeoutMs: number): Promise<boolean>;
+  /** Export what is queued and stop. */
+  shutdown(): Promise<void>;
+}
+
+/** Routes whose requests get no span: scrapes and probes would drown the real traffic. */
+export const UNTRACED_PATHS: ReadonlySet<string> = new Set(['/metrics', '/health', '/ready']);
+const pathOf = (url: string) => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
+let current: Tracing | undefined;
+
+/** The tracing started by instrumentation.ts in this process, if any. */
+export function currentTracing(): Tracing | undefined {
+  return current;
+}
+
+function createSampler(options: TracingOptions): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(options.samplerRatio);
+  switch (options.sampler) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return ratio;
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: ratio });
+  }
+}
+
+/**
+ * The batch span processor reports what happens to spans through its self-observability meter
+ * (`selfObsMeterProvider`, metric otel.sdk.processor.span.processed with error.type "queue_full"
+ * for drops, and otel.sdk.processor.span.queue.size). This minimal MeterProvider turns those
+ * into plain counters, without running an OpenTelemetry metrics pipeline nothing else uses.
+ */
+function spanStatsMeterProvider(stats: { exported: number; failed: number; dropped: number; queueCallback?: ObservableCallback }): MeterProvider {
+  const noop = createNoopMeter();
+  const processed: Counter = {
+    add(value: number, attributes?: Attributes) {
+      const error = attributes?.['error.type'];
+      if (error === 'queue_full') stats.dropped += value;
+      else if (error !== undefined) stats.failed += value;
+      else stats.exported += value;
+    },
+  };
+  const queueSize = {
+    addCallback(callback: ObservableCallback) {
+      stats.queueCallback = callback;
+    },
+    removeCallback() {
+      delete stats.queueCallback;
+    },
+  } as unknown as ObservableUpDownCounter;
+  // The no-op meter's methods live on its prototype: inherit them, override two.
+  const meter: Meter = Object.assign(Object.create(noop) as Meter, {
+    createCounter: (name: string, opts?: object) => (name === 'otel.sdk.processor.span.processed' ? processed : noop.createCounter(name, opts)),
+    createObservableUpDownCounter: (name: string, opts?: object) =>
+      name === 'otel.sdk.processor.span.queue.size' ? queueSize : noop.createObservableUpDownCounter(name, opts),
+  });
+  return { getMeter: () => meter };
+}
+
+/**
+ * Start tracing by hand (not NodeSDK: it starts metric and log pipelines nothing here uses, loads
+ * every exporter, and costs over a second of startup; see Benchmarks in the README).
+ * Returns undefined, having constructed nothing, when OTEL_SDK_DISABLED=true: instrumentations
+ * patch modules in their constructors, so even a disabled one costs throughput.
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing | undefined> {
+  if (options.disabled) return undefined;
+
+  // Diagnostics of the SDK and failed exports go to the JSON log, each kind at most once a minute.
+  // Exports run in the async context of whichever request ended a batch: no trace ids here.
+  const log = pino(loggerOptions({ level: 'warn', service: SERVICE, traceContext: false }));
+  const warnings = createRateLimitedWarner({ warn: (fields, message) => log.warn(fields, message) }, 60_000);
+  const kindOf = (message: string) => message.replace(/\d+/g, 'N').slice(0, 80);
+  diag.setLogger(
+    {
+      error: (message) => warnings.warn(`otel: ${kindOf(message)}`, `OpenTelemetry: ${message}`),
+      warn: (message) => warnings.warn(`otel: ${kindOf(message)}`, `OpenTelemetry: ${message}`),
+      info: () => {},
+      debug: () => {},
+      verbose: () => {},
+    },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  setGlobalErrorHandler((error) => {
+    const e = error as { code?: unknown; message?: string };
+    const message = typeof error === 'string' ? error : (e.message ?? String(error));
+    warnings.warn(`otel export: ${String(e.code ?? kindOf(message))}`, `span export failed: ${message.split('\n')[0]}`, {
+      endpoint: options.endpoint,
+      ...(e.code !== undefined && { code: e.code }),
+    });
+  });
+
+  const counts: { exported: number; failed: number; dropped: number; queueCallback?: ObservableCallback } = { exported: 0, failed: 0, dropped: 0 };
+  const stats: SpanStats = {
+    get exported() {
+      return counts.exported;
+    },
+    get failed() {
+      return counts.failed;
+    },
+    get dropped() {
+      return counts.dropped;
+    },
+    queueSize() {
+      let size = 0;
+      counts.queueCallback?.({ observe: (value: number) => (size = value) } as Parameters<ObservableCallback>[0]);
+      return size;
+    },
+  } as SpanStats;
+
+  const exporter = new OTLPTraceExporter({ url: options.endpoint, timeoutMillis: options.exportTimeoutMs });
+  const processor = new BatchSpanProcessor({ exporter, ...options.queue, selfObsMeterProvider: spanStatsMeterProvider(counts) });
+  const resource = detectResources({ detectors: [envDetector] }).merge(
+    resourceFromAttributes({
+      'service.name': options.serviceName,
+      'service.version': SERVICE.version,
+      'service.instance.id': `${hostname()}-${process.pid}`,
+    }),
+  );
+  const provider = new NodeTracerProvider({ resource, sampler: createSampler(options), spanProcessors: [processor] });
+  provider.register(); // W3C trace context + baggage propagators, AsyncLocalStorage context manager
+
+  const instrumentations: Instrumentation[] = [];
+  if (options.instrumentations.includes('http')) {
+    const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+    instrumentations.push(
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.url ?? '')) }),
+    );
+  }
+  if (options.instrumentations.includes('fastify')) {
+    const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+    instrumentations.push(
+      new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        // Hook spans roughly double the cost of tracing (PERF-NOTES.md); the handler has our own
+        // `predict` span, so the request span is enough from this plugin.
+        instrumentHooks: false,
+        instrumentHandler: false,
+        // Client errors are answered, not thrown (see routes/); exceptions of real failures are
+        // recorded on our own spans.
+        recordExceptions: false,
+        ignorePaths: ({ url }: { url: string }) => UNTRACED_PATHS.has(pathOf(url)),
+        // Semantic-convention span name: "{method} {route}".
+        requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? ''}`.trim()),
+      }),
+    );
+  }
+  registerInstrumentations({ tracerProvider: provider, instrumentations });
+
+  const tracing: Tracing = {
+    options,
+    stats,
+    warnings,
+    warmUp: (timeoutMs) =>
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        timer.unref();
+        exporter.export([], (result) => {
+          clearTimeout(timer);
+          resolve(result.code === ExportResultCode.SUCCESS);
+        });
+      }),
+    shutdown: () => provider.shutdown(),
+  };
+  current = tracing;
+  return tracing;
+}
