@@ -54,7 +54,6 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
     .list()
     .map((m) => `${m.name}@${m.version}`)
     .join(', ');
-  const recorders = new Map(registry.list().map((m) => [m, telemetry.recorder(m.name, m.version)]));
 
   const resolveModel = (body: ModelSelector): LoadedModel => {
     const name = body.model_name ?? defaultModel.name;
@@ -101,7 +100,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
           }
           return lists;
         });
-        const recorder = recorders.get(model)!;
+        const recorder = telemetry.recorder(model.name, model.version);
         let scores: Float32Array;
         try {
           scores = await inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows.length }, async (child) => {

@@ -32,6 +32,8 @@ interface PromClientExemplar {
 
 interface PromClientValue {
   labels: Record<string, string | number>;
+  /** Rendered after `labels`; prom-client caches their formatting per object. */
+  sharedLabels?: Record<string, string>;
   value: number;
   metricName?: string;
   exemplar?: PromClientExemplar | null;
@@ -211,15 +213,17 @@ export class HistogramFamily extends Family<HistogramSeries> {
       let cumulative = 0;
       for (let b = 0; b <= this.bounds.length; b++) {
         cumulative += series.counts[b]!;
+        // The same layout as prom-client's own histograms: `le` first, then the series labels.
         values.push({
-          labels: { ...labels, le: b < this.bounds.length ? this.bounds[b]! : '+Inf' },
+          labels: { le: b < this.bounds.length ? this.bounds[b]! : '+Inf' },
+          sharedLabels: labels,
           value: cumulative,
           metricName: `${this.name}_bucket`,
           exemplar: withExemplars ? series.exemplar(b) : null,
         });
       }
-      values.push({ labels, value: series.sum, metricName: `${this.name}_sum` });
-      values.push({ labels, value: series.count, metricName: `${this.name}_count` });
+      values.push({ labels: {}, sharedLabels: labels, value: series.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: {}, sharedLabels: labels, value: series.count, metricName: `${this.name}_count` });
     }
     return values;
   }

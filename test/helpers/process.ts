@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The built entry point, as `npm start` runs it (npm test builds first). */
 export const SERVER_ENTRY = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
+/** `npm start` loads this first: tracing on. */
+export const INSTRUMENTATION = fileURLToPath(new URL('../../dist/telemetry/instrumentation.js', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
@@ -23,11 +25,20 @@ function assertBuilt() {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run "npm run build" (npm test does it)`);
 }
 
+export interface SpawnOptions {
+  /** Start as `npm start` does, with `--import dist/telemetry/instrumentation.js` (tracing on). */
+  readonly traced?: boolean;
+  readonly deadlineMs?: number;
+}
+
 /** Start `node dist/server.js` on an ephemeral port and wait until it listens. */
-export async function spawnServer(env: Record<string, string> = {}, deadlineMs = 20_000): Promise<ServerProcess> {
+export async function spawnServer(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+  const deadlineMs = options.deadlineMs ?? 20_000;
+  const args = options.traced ? ['--import', INSTRUMENTATION, SERVER_ENTRY] : [SERVER_ENTRY];
+  const child = spawn(process.execPath, args, {
+    // Tracing stays off unless a test asks for it (no collector to warn about).
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', ...(!options.traced && { OTEL_SDK_DISABLED: 'true' }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
