@@ -2,16 +2,22 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
 import { loadModelRegistry, type LoadedModel, type ModelRegistry } from './model/index.js';
+import { createDriftJob, type DriftJob } from './drift/job.js';
+import type { ModelDriftReport, ModelReference } from './drift/model-drift.js';
+import { createDriftWindow, type DriftWindow, type EncodedLayout } from './drift/window.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
+import { driftRoutes } from './routes/drift.js';
 import { healthRoutes } from './routes/health.js';
 import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
+import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
 import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
 import { createPredictionTelemetry, NO_PREDICTION_TELEMETRY, type ModelLayout } from './telemetry/prediction-telemetry.js';
+import { createRateLimitedWarner } from './telemetry/rate-limited-log.js';
 import { SERVICE } from './telemetry/service-info.js';
 import type { SpanStats } from './telemetry/tracing.js';
 
@@ -21,7 +27,16 @@ declare module 'fastify' {
     readonly registry: ModelRegistry;
     /** Undefined when METRICS_ENABLED=false. */
     readonly metrics: Metrics | undefined;
+    /** Undefined when DRIFT_ENABLED=false. */
+    readonly drift: DriftMonitor | undefined;
   }
+}
+
+/** The live drift monitor of the app: windows filled by /predict, evaluated by a background job. */
+export interface DriftMonitor {
+  /** Evaluate every model now (tests synchronise on this instead of waiting for the timer). */
+  runNow(): Promise<void>;
+  latest(modelName: string, modelVersion: string): ModelDriftReport | undefined;
 }
 
 export interface AppOverrides {
@@ -47,6 +62,33 @@ function layoutOf(model: LoadedModel): ModelLayout {
   };
 }
 
+function encodedLayoutOf(model: LoadedModel): EncodedLayout {
+  const { schema } = model;
+  return {
+    width: schema.width,
+    features: schema.features.map((f, i) =>
+      f.type === 'numeric'
+        ? { name: f.name, kind: 'numerical' as const, offset: schema.offsetOf(i) }
+        : { name: f.name, kind: 'categorical' as const, offset: schema.offsetOf(i), categories: f.categories },
+    ),
+  };
+}
+
+function referenceOf(model: LoadedModel): ModelReference {
+  return {
+    modelName: model.name,
+    modelVersion: model.version,
+    columns: model.schema.features.map((f, i) => {
+      const values = model.reference.columns[i]!;
+      // The model (and so the live window) sees float32: compare like with like.
+      return f.type === 'numeric'
+        ? { name: f.name, kind: 'numerical' as const, values: values.map(Math.fround) }
+        : { name: f.name, kind: 'categorical' as const, values, categories: f.categories };
+    }),
+    scores: Float64Array.from(model.referencePredictions),
+  };
+}
+
 /**
  * The composition root: everything the service does is wired here, top to bottom. It never
  * listens; server.ts does, and tests call `listen({ port: 0 })` or `inject()`.
@@ -65,7 +107,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
     // Telemetry: metric series are created here from the registry, never from requests.
     const layouts = registry.list().map(layoutOf);
-    const metrics = config.metricsEnabled ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS }) : undefined;
+    const metrics = config.metricsEnabled
+      ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS, drift: config.drift.enabled })
+      : undefined;
     const spanStats = overrides.spanStats;
     if (metrics && spanStats) {
       metrics.spans.onCollect(() => {
@@ -100,6 +144,42 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
     app.decorate('metrics', metrics);
+
+    // Drift: each scored row is copied into its model's window on the request path (O(features),
+    // no allocation); a worker thread compares windows with the references every interval.
+    let drift: DriftMonitor | undefined;
+    let onScored: ((model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array) => void) | undefined;
+    if (config.drift.enabled) {
+      const windows = new Map<LoadedModel, DriftWindow>();
+      for (const model of registry.list()) windows.set(model, createDriftWindow(encodedLayoutOf(model), config.drift.windowSize));
+      const featureNames = new Map(registry.list().map((m) => [`${m.name}@${m.version}`, new Set(m.schema.names)]));
+      const latest = new Map<string, ModelDriftReport>();
+      const warnings = createRateLimitedWarner({ warn: (fields, message) => app.log.warn(fields, message) }, 60_000);
+      const job: DriftJob = createDriftJob({
+        models: [...windows].map(([model, window]) => ({ reference: referenceOf(model), window })),
+        intervalMs: config.drift.intervalMs,
+        method: config.drift.method,
+        minRows: config.drift.minRows,
+        onReport: (report) => {
+          const key = `${report.model_name}@${report.model_version}`;
+          latest.set(key, report);
+          if (metrics) publishDriftReport(metrics, featureNames.get(key) ?? new Set(), report);
+        },
+        onRun: (model, outcome) => {
+          if (metrics) recordDriftRun(metrics, model.modelName, model.modelVersion, outcome);
+          if (outcome === 'skipped') warnings.warn('drift: run skipped', 'drift evaluation skipped: the previous run is still going', { model_name: model.modelName });
+        },
+        onError: (model, message) =>
+          warnings.warn('drift: evaluation failed', `drift evaluation failed: ${message.split('\n')[0]}`, {
+            ...(model && { model_name: model.modelName, model_version: model.modelVersion }),
+          }),
+      });
+      onScored = (model, rows, input, given, scores) => windows.get(model)?.append(rows, input, given, scores);
+      drift = { runNow: () => job.runNow(), latest: (name, version) => latest.get(`${name}@${version}`) };
+      app.addHook('onReady', async () => job.start());
+      app.addHook('onClose', async () => job.close());
+    }
+    app.decorate('drift', drift);
     installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
@@ -121,8 +201,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       telemetry,
       errors,
       payloadSampleRatio: config.logPayloads.sampleRatio,
+      ...(onScored && { onScored }),
     });
     if (metrics) await app.register(metricsRoutes, { metrics });
+    if (drift) {
+      await app.register(driftRoutes, {
+        registry,
+        defaultModel: config.defaultModel,
+        latest: drift.latest,
+        intervalSeconds: config.drift.intervalMs / 1000,
+      });
+    }
 
     if (!overrides.registry) app.addHook('onClose', async () => registry.close());
     return app;

@@ -48,6 +48,25 @@ export const envSchema = z.object({
     .string()
     .default('')
     .describe('Comma list of features logged as "[REDACTED]" in sampled payloads'),
+  DRIFT_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('`false`: no drift window, no drift job, no `/drift`'),
+  DRIFT_METHOD: z
+    .enum(['robust', 'evidently'])
+    .default('robust')
+    .describe('`robust`: fixed reference-quantile bins, BH across features, effect-size gate; `evidently`: Evidently 0.7 default tests and thresholds (see Drift)'),
+  DRIFT_WINDOW_SIZE: int(10, 1_000_000).default(1000).describe('Most recent rows per model compared against the reference'),
+  DRIFT_INTERVAL_SECONDS: z.coerce
+    .number()
+    .min(0.1)
+    .max(86_400)
+    .default(60)
+    .describe('Seconds between drift evaluations (in a worker thread); a run still going when the next is due is skipped and counted'),
+  DRIFT_MIN_ROWS: int(1, 1_000_000)
+    .default(100)
+    .describe('Fewer window rows than this: features report `insufficient_data` and no drift is decided'),
   ORT_INTRA_OP_THREADS: int(1, 64)
     .default(1)
     .describe('onnxruntime threads per inference; more spin on other cores for small tabular models'),

@@ -13,6 +13,13 @@ export interface Config {
   readonly metricsEnabled: boolean;
   readonly logPayloads: { readonly sampleRatio: number; readonly redactFeatures: readonly string[] };
   readonly shutdown: { readonly timeoutMs: number; readonly drainDelayMs: number };
+  readonly drift: {
+    readonly enabled: boolean;
+    readonly method: Env['DRIFT_METHOD'];
+    readonly windowSize: number;
+    readonly intervalMs: number;
+    readonly minRows: number;
+  };
 }
 
 /**
@@ -49,5 +56,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       redactFeatures: e.LOG_REDACT_FEATURES.split(',').map((s) => s.trim()).filter(Boolean),
     },
     shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainDelayMs: e.DRAIN_DELAY_MS },
+    drift: {
+      enabled: e.DRIFT_ENABLED,
+      method: e.DRIFT_METHOD,
+      windowSize: e.DRIFT_WINDOW_SIZE,
+      intervalMs: Math.round(e.DRIFT_INTERVAL_SECONDS * 1000),
+      minRows: e.DRIFT_MIN_ROWS,
+    },
   };
 }

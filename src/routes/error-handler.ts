@@ -79,7 +79,7 @@ export function toClientError(error: FastifyError | AppError | Error, bodyLimit:
 }
 
 export interface ErrorResponder {
-  /** Answer `error` through the one mapping; 4xx are counted by reason, 5xx logged with their stack. */
+  /** Answer `error` through the one mapping; 4xx are counted by reason, unexpected 5xx logged with their stack. */
   send(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error, logMessage?: string): FastifyReply;
   /** For app.setErrorHandler: everything Fastify itself raises (body parsing, limits, bugs). */
   readonly handler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
@@ -88,7 +88,9 @@ export interface ErrorResponder {
 export function createErrorResponder(bodyLimit: number, telemetry: Pick<PredictionTelemetry, 'rejected'>): ErrorResponder {
   const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') => {
     const { statusCode, body } = toClientError(error as FastifyError, bodyLimit);
-    if (statusCode >= 500) request.log.error({ err: error }, logMessage);
+    // An expected 503 (AppError, e.g. no drift report yet) is a state, not a bug: no stack in the log.
+    if (statusCode >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, logMessage);
+    else if (statusCode >= 500) request.log.info({ error: body.error }, body.message);
     else telemetry.rejected(body.error.toLowerCase());
     return reply.code(statusCode).send(body);
   };

@@ -68,6 +68,19 @@ abstract class Family<S> {
     return series;
   }
 
+  /**
+   * Drop the series whose labels match `predicate`. Only for gauges describing a computed state
+   * that can change shape (which drift test applies to a feature); never for counters.
+   */
+  removeWhere(predicate: (labels: Readonly<Record<string, string>>) => boolean): void {
+    for (let i = this.series.length - 1; i >= 0; i--) {
+      const { labels } = this.series[i]!;
+      if (!predicate(labels)) continue;
+      this.byKey.delete(this.labelNames.map((n) => labels[n]).join('\u0000'));
+      this.series.splice(i, 1);
+    }
+  }
+
   /** Number of series: what the cardinality tests watch. */
   get size(): number {
     return this.series.length;

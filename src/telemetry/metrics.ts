@@ -25,6 +25,23 @@ export const METRIC_NAMES = {
   httpDuration: 'http_server_request_duration_seconds',
   spans: 'ml_otel_spans_total',
   spanQueue: 'ml_otel_span_queue_size',
+  driftScore: 'ml_drift_score',
+  driftStatistic: 'ml_drift_statistic',
+  driftPValue: 'ml_drift_p_value',
+  driftThreshold: 'ml_drift_threshold',
+  driftDetected: 'ml_drift_detected',
+  driftFeatureDetected: 'ml_drift_feature_detected',
+  driftPsi: 'ml_drift_psi',
+  driftMissingRatio: 'ml_drift_missing_ratio',
+  driftUnseenRatio: 'ml_drift_unseen_ratio',
+  driftDatasetShare: 'ml_drift_dataset_share',
+  driftDatasetDetected: 'ml_drift_dataset_detected',
+  driftPredictionScore: 'ml_drift_prediction_score',
+  driftPredictionDetected: 'ml_drift_prediction_detected',
+  driftWindowRows: 'ml_drift_window_rows',
+  driftLastSuccess: 'ml_drift_last_success_timestamp_seconds',
+  driftEvaluationDuration: 'ml_drift_evaluation_duration_seconds',
+  driftRuns: 'ml_drift_runs_total',
 } as const;
 
 /** Seed buckets, verbatim from the exercise. */
@@ -39,11 +56,20 @@ const FEATURE_BUCKETS = [0, 10, 50, 100, 500, 1000, 5000, 10000];
  */
 const HTTP_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
+const MODEL_LABELS = ['model_name', 'model_version'] as const;
+const DRIFT_FEATURE_LABELS = [...MODEL_LABELS, 'feature_name'] as const;
+const DRIFT_TEST_LABELS = [...DRIFT_FEATURE_LABELS, 'stattest'] as const;
+
 /** HTTP methods kept as label values; anything else is "_OTHER", as the semantic conventions say. */
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'] as const;
 
 export const PREDICTION_STATUSES = ['success', 'error'] as const;
 export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped'] as const;
+export const DRIFT_RUN_OUTCOMES = ['success', 'skipped', 'failed'] as const;
+/** Drift tests by Evidently's names: the only values of the `stattest` label. */
+export const DRIFT_STATTESTS = ['ks', 'wasserstein', 'jensenshannon', 'chisquare', 'z', 'psi'] as const;
+/** Drift evaluations take milliseconds to seconds. */
+const DRIFT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** What metrics need to know about a loaded model (telemetry does not import the model module). */
 export interface ModelDescriptor {
@@ -66,6 +92,23 @@ export interface Metrics {
   readonly httpDuration: HistogramFamily;
   readonly spans: CounterFamily;
   readonly spanQueue: GaugeFamily;
+  readonly driftScore: GaugeFamily;
+  readonly driftStatistic: GaugeFamily;
+  readonly driftPValue: GaugeFamily;
+  readonly driftThreshold: GaugeFamily;
+  readonly driftDetected: GaugeFamily;
+  readonly driftFeatureDetected: GaugeFamily;
+  readonly driftPsi: GaugeFamily;
+  readonly driftMissingRatio: GaugeFamily;
+  readonly driftUnseenRatio: GaugeFamily;
+  readonly driftDatasetShare: GaugeFamily;
+  readonly driftDatasetDetected: GaugeFamily;
+  readonly driftPredictionScore: GaugeFamily;
+  readonly driftPredictionDetected: GaugeFamily;
+  readonly driftWindowRows: GaugeFamily;
+  readonly driftLastSuccess: GaugeFamily;
+  readonly driftEvaluationDuration: HistogramFamily;
+  readonly driftRuns: CounterFamily;
   /** Render everything in one exposition format. */
   render(format: ExpositionFormat): Promise<string>;
   readonly contentType: Record<ExpositionFormat, string>;
@@ -75,6 +118,8 @@ export interface MetricsOptions {
   readonly models: readonly ModelDescriptor[];
   /** Closed set of rejection reasons (the 4xx error codes). */
   readonly rejectionReasons: readonly string[];
+  /** Drift monitoring on: its per-model series exist from the start. */
+  readonly drift?: boolean;
 }
 
 /**
@@ -119,6 +164,44 @@ export function createMetrics(options: MetricsOptions): Metrics {
     ),
     spans: new CounterFamily(METRIC_NAMES.spans, 'Sampled spans handed to the OTLP exporter, by outcome', ['outcome']),
     spanQueue: new GaugeFamily(METRIC_NAMES.spanQueue, 'Spans waiting in the batch span processor queue', []),
+    driftScore: new GaugeFamily(
+      METRIC_NAMES.driftScore,
+      'Drift score of a feature by test, as Evidently reports it: the p-value for ks, chisquare and z; the distance otherwise',
+      DRIFT_TEST_LABELS,
+    ),
+    driftStatistic: new GaugeFamily(METRIC_NAMES.driftStatistic, 'Test statistic of a feature drift test', DRIFT_TEST_LABELS),
+    driftPValue: new GaugeFamily(METRIC_NAMES.driftPValue, 'p-value of a feature drift test (tests that have one)', DRIFT_TEST_LABELS),
+    driftThreshold: new GaugeFamily(METRIC_NAMES.driftThreshold, 'Threshold the drift score is compared with', DRIFT_TEST_LABELS),
+    driftDetected: new GaugeFamily(METRIC_NAMES.driftDetected, '1 if this test finds the feature drifted', DRIFT_TEST_LABELS),
+    driftFeatureDetected: new GaugeFamily(
+      METRIC_NAMES.driftFeatureDetected,
+      '1 if the feature is drifted under DRIFT_METHOD',
+      DRIFT_FEATURE_LABELS,
+    ),
+    driftPsi: new GaugeFamily(METRIC_NAMES.driftPsi, 'Population stability index of the window against the reference', DRIFT_FEATURE_LABELS),
+    driftMissingRatio: new GaugeFamily(METRIC_NAMES.driftMissingRatio, 'Share of window rows where the client omitted the feature', DRIFT_FEATURE_LABELS),
+    driftUnseenRatio: new GaugeFamily(
+      METRIC_NAMES.driftUnseenRatio,
+      'Share of window values of a categorical feature absent from the reference sample',
+      DRIFT_FEATURE_LABELS,
+    ),
+    driftDatasetShare: new GaugeFamily(METRIC_NAMES.driftDatasetShare, 'Share of features drifted under DRIFT_METHOD', MODEL_LABELS),
+    driftDatasetDetected: new GaugeFamily(METRIC_NAMES.driftDatasetDetected, '1 if the dataset is drifted under DRIFT_METHOD', MODEL_LABELS),
+    driftPredictionScore: new GaugeFamily(
+      METRIC_NAMES.driftPredictionScore,
+      'Drift score of the model output against its scores of the reference data',
+      [...MODEL_LABELS, 'stattest'],
+    ),
+    driftPredictionDetected: new GaugeFamily(METRIC_NAMES.driftPredictionDetected, '1 if the model output has drifted', MODEL_LABELS),
+    driftWindowRows: new GaugeFamily(METRIC_NAMES.driftWindowRows, 'Rows in the live window of the last drift evaluation', MODEL_LABELS),
+    driftLastSuccess: new GaugeFamily(METRIC_NAMES.driftLastSuccess, 'Unix time of the last successful drift evaluation', MODEL_LABELS),
+    driftEvaluationDuration: new HistogramFamily(
+      METRIC_NAMES.driftEvaluationDuration,
+      'Time to evaluate drift for one model, in the worker thread',
+      MODEL_LABELS,
+      DRIFT_DURATION_BUCKETS,
+    ),
+    driftRuns: new CounterFamily(METRIC_NAMES.driftRuns, 'Scheduled drift evaluations by outcome', [...MODEL_LABELS, 'outcome']),
   };
 
   // Every series a dashboard or alert divides by exists from the start, at zero.
@@ -131,6 +214,15 @@ export function createMetrics(options: MetricsOptions): Metrics {
     for (const feature of model.features) {
       m.featuresImputed.labels(model.name, model.version, feature.name);
       if (feature.type === 'numeric') m.featureValue.labels(model.name, feature.name);
+    }
+  }
+  if (options.drift) {
+    for (const model of options.models) {
+      for (const outcome of DRIFT_RUN_OUTCOMES) m.driftRuns.labels(model.name, model.version, outcome);
+      m.driftWindowRows.labels(model.name, model.version);
+      // 0 until the first success: an evaluation that never succeeds shows as stale, not as absent.
+      m.driftLastSuccess.labels(model.name, model.version);
+      m.driftEvaluationDuration.labels(model.name, model.version);
     }
   }
   for (const reason of options.rejectionReasons) m.requestsRejected.labels(reason);

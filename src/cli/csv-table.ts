@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+
+/** A CSV file as raw strings per column; an empty cell is missing (null). */
+export interface CsvTable {
+  readonly path: string;
+  readonly header: readonly string[];
+  readonly columns: readonly (readonly (string | null)[])[];
+  /** 1-based file line of each data row (for messages). */
+  readonly lines: readonly number[];
+}
+
+/** A problem with an input file: one line, `path[:line[:column]]: problem`. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+interface CsvRecord {
+  record: string[];
+  info: { lines: number };
+}
+
+export async function readCsvTable(path: string): Promise<CsvTable> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let records: CsvRecord[];
+  try {
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+  } catch (err) {
+    const e = err as { lines?: number; column?: number; code?: string; message: string };
+    const column = e.column === undefined || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? '' : `:${Number(e.column) + 1}`;
+    throw new InputError(`${path}${e.lines === undefined ? '' : `:${e.lines}${column}`}: malformed CSV: ${e.message}`);
+  }
+  const first = records[0];
+  if (!first) throw new InputError(`${path}:1:1: empty file; expected a header row`);
+  const header = first.record.map((h) => h.trim());
+  const seen = new Map<string, number>();
+  header.forEach((name, i) => {
+    if (name === '') throw new InputError(`${path}:${first.info.lines}:${i + 1}: empty column name`);
+    if (seen.has(name)) throw new InputError(`${path}:${first.info.lines}:${i + 1}: duplicate column ${JSON.stringify(name)}`);
+    seen.set(name, i);
+  });
+  const body = records.slice(1);
+  if (body.length === 0) throw new InputError(`${path}:${first.info.lines + 1}:1: no data rows after the header`);
+  const columns = header.map((_, c) => body.map(({ record }) => (record[c]!.trim() === '' ? null : record[c]!.trim())));
+  return { path, header, columns, lines: body.map((r) => r.info.lines) };
+}

@@ -1,0 +1,79 @@
+import { evaluateDrift, prepareReference, type Column, type ColumnReport, type DriftMethod, type DriftReport } from './index.js';
+import type { WindowSnapshot } from './window.js';
+
+/** What a model's drift is measured against: its reference sample and its own scores of it. */
+export interface ModelReference {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** One column per feature, schema order; categorical columns carry the schema's categories. */
+  readonly columns: readonly Column[];
+  /** The model's scores of the reference rows (prediction drift baseline). */
+  readonly scores: Float64Array;
+}
+
+export interface ModelDriftOptions {
+  readonly method: DriftMethod;
+  /** Fewer window rows than this: every feature reports insufficient data, no decision. */
+  readonly minRows: number;
+}
+
+/**
+ * One model's drift report, in the shape of the original exercise (`drift_detected`,
+ * `drift_score`, `drifted_features`, `total_features`) plus the per-feature detail, the
+ * prediction (score) drift and the window it was computed on.
+ */
+export interface ModelDriftReport {
+  readonly model_name: string;
+  readonly model_version: string;
+  readonly method: DriftMethod;
+  readonly evaluated_at: string;
+  readonly evaluation_ms: number;
+  readonly window_rows: number;
+  readonly rows_seen: number;
+  readonly status: 'ok' | 'insufficient_data';
+  readonly drift_detected: boolean;
+  /** Share of drifted features (0..1), as the seed's `drift_score`. */
+  readonly drift_score: number;
+  readonly drifted_features: readonly string[];
+  readonly total_features: number;
+  readonly features: DriftReport['columns'];
+  readonly prediction: ColumnReport;
+}
+
+export interface PreparedModel {
+  evaluate(snapshot: WindowSnapshot, now?: Date): ModelDriftReport;
+}
+
+/** Prepare once (sorting, bins: everything that depends only on the reference), evaluate often. */
+export function prepareModel(reference: ModelReference, options: ModelDriftOptions): PreparedModel {
+  const driftOptions = { method: options.method, minRows: options.minRows };
+  const features = prepareReference(reference.columns, driftOptions);
+  const predictionColumn: Column = { name: 'prediction', kind: 'numerical', values: reference.scores };
+  const prediction = prepareReference([predictionColumn], driftOptions);
+
+  return {
+    evaluate(snapshot, now = new Date()) {
+      const started = performance.now();
+      const current: Column[] = reference.columns.map((column, i) => ({ ...column, values: snapshot.columns[i]! }));
+      const report = evaluateDrift(features, current, driftOptions);
+      const scores = evaluateDrift(prediction, [{ ...predictionColumn, values: snapshot.scores }], driftOptions);
+      const insufficient = snapshot.rows < options.minRows;
+      return {
+        model_name: reference.modelName,
+        model_version: reference.modelVersion,
+        method: options.method,
+        evaluated_at: now.toISOString(),
+        evaluation_ms: performance.now() - started,
+        window_rows: snapshot.rows,
+        rows_seen: snapshot.total,
+        status: insufficient ? 'insufficient_data' : 'ok',
+        drift_detected: report.dataset_drift,
+        drift_score: report.share_of_drifted_columns,
+        drifted_features: report.drifted_columns,
+        total_features: report.number_of_columns,
+        features: report.columns,
+        prediction: scores.columns['prediction']!,
+      };
+    },
+  };
+}
