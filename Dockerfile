@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# ml-service image: compile TypeScript with the dev dependencies, run with production ones only.
+# Debian (glibc), not Alpine: onnxruntime-node ships no musl binaries. Node 20.20.2 is the last
+# Node 20 release, pinned to the exact patch tag.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# .npmrc: onnxruntime-node-install=skip (its postinstall would download GPU providers).
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-fund --no-audit
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The embedded model(s): MODELS_DIR defaults to /app/models.
+COPY models ./models
+
+# Defaults of the service (src/config); docker-compose.yml sets the stack's own values.
+ENV PORT=8000 \
+    HOST=0.0.0.0 \
+    LOG_LEVEL=info \
+    OTEL_SERVICE_NAME=ml-service \
+    OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4317 \
+    DRIFT_ENABLED=true \
+    DRIFT_METHOD=robust \
+    DRIFT_WINDOW_SIZE=1000 \
+    DRIFT_INTERVAL_SECONDS=60 \
+    DRIFT_MIN_ROWS=100
+
+USER node
+EXPOSE 8000
+
+# No curl in the slim image: Node's own fetch probes liveness.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# `npm start` without its prestart build: tracing is loaded before the server (see README).
+CMD ["node", "--enable-source-maps", "--import", "./dist/telemetry/instrumentation.js", "dist/server.js"]

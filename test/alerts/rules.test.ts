@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { loadYaml } from './load-yaml.js';
+import { ALERT_TESTS_DIR, alertRules } from './rule-file.js';
+
+/**
+ * The alert rules' unit tests (test/alerts/*.test.yml) run by promtool, the Prometheus rule
+ * engine itself, and a check that they cover every alert both ways: a case where it fires and
+ * one where it must not.
+ */
+
+interface ExpectedAlert {
+  readonly exp_labels?: Readonly<Record<string, string>>;
+}
+interface AlertCase {
+  readonly eval_time: string;
+  readonly alertname: string;
+  readonly exp_alerts?: readonly ExpectedAlert[] | null;
+}
+interface UnitTest {
+  readonly name?: string;
+  readonly alert_rule_test?: readonly AlertCase[];
+}
+
+const TEST_FILES = readdirSync(ALERT_TESTS_DIR)
+  .filter((name) => name.endsWith('.test.yml'))
+  .sort();
+const cases: (AlertCase & { file: string; test: string })[] = TEST_FILES.flatMap((file) =>
+  ((loadYaml(join(ALERT_TESTS_DIR, file)) as { tests: UnitTest[] }).tests ?? []).flatMap((test, i) =>
+    (test.alert_rule_test ?? []).map((c) => ({ ...c, file, test: test.name ?? `test ${i}` })),
+  ),
+);
+const ALERTS = alertRules();
+const alertNames = [...new Set(ALERTS.map((rule) => rule.alert))].sort();
+
+const available = hasBinary('promtool', PROMETHEUS_INSTALL);
+
+describe.skipIf(!available)('promtool test rules', () => {
+  it('finds the rule unit tests', () => {
+    expect(TEST_FILES.length).toBeGreaterThan(0);
+  });
+
+  it.each(TEST_FILES)('%s passes', (file) => {
+    // rule_files in the test files are relative to the test file, whatever the working directory.
+    const run = spawnSync('promtool', ['test', 'rules', join(ALERT_TESTS_DIR, file)], { encoding: 'utf8' });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+  });
+});
+
+describe('the rule unit tests cover every alert', () => {
+  it('every alert of alert-rules.yml fires in at least one case, at each of its severities', () => {
+    const fired = new Set(
+      cases.flatMap((c) => (c.exp_alerts ?? []).map((a) => `${c.alertname}/${a.exp_labels?.['severity'] ?? '(none)'}`)),
+    );
+    const missing = ALERTS.map((rule) => `${rule.alert}/${rule.labels?.['severity'] ?? '(none)'}`).filter((key) => !fired.has(key));
+    expect(missing).toEqual([]);
+  });
+
+  it('every alert has a case where it must not fire', () => {
+    const quiet = new Set(cases.filter((c) => (c.exp_alerts ?? []).length === 0).map((c) => c.alertname));
+    expect(alertNames.filter((name) => !quiet.has(name))).toEqual([]);
+  });
+
+  it('the cases name only alerts that exist', () => {
+    expect([...new Set(cases.map((c) => c.alertname))].filter((name) => !alertNames.includes(name))).toEqual([]);
+  });
+
+  it('every drift alert waits (for:) and has hysteresis: keep_firing_for or a lower threshold while it fires', () => {
+    const drift = ALERTS.filter((rule) => rule.group === 'ml-service-drift' && rule.alert !== 'DriftEvaluationStale');
+    expect(drift.map((rule) => rule.alert).sort()).toEqual(['DatasetDriftDetected', 'FeatureDriftDetected', 'PredictionDriftDetected']);
+    for (const rule of drift) {
+      expect(rule.for, rule.alert).toMatch(/^\d+[smh]$/);
+      const selfReference = new RegExp(`ALERTS\\{alertname="${rule.alert}", alertstate="firing"\\}`);
+      expect(rule.keep_firing_for !== undefined || selfReference.test(rule.expr), `${rule.alert} has no hysteresis`).toBe(true);
+    }
+  });
+
+  it('each drift alert is tested firing at several times in one case (it does not flap) and resolved later', () => {
+    for (const name of ['FeatureDriftDetected', 'DatasetDriftDetected', 'PredictionDriftDetected']) {
+      const byTest = new Map<string, AlertCase[]>();
+      for (const c of cases.filter((c) => c.alertname === name)) {
+        const key = `${c.file}/${c.test}`;
+        byTest.set(key, [...(byTest.get(key) ?? []), c]);
+      }
+      const hysteresis = [...byTest.values()].some((group) => {
+        const firing = group.filter((c) => (c.exp_alerts ?? []).length > 0).length;
+        const lastIsQuiet = (group.at(-1)?.exp_alerts ?? []).length === 0;
+        return firing >= 3 && lastIsQuiet;
+      });
+      expect(hysteresis, name).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './prometheus.js';
+
+export const ALERTMANAGER_INSTALL = 'apt-get update && apt-get install -y --no-install-recommends prometheus-alertmanager';
+
+export interface Delivery {
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+  readonly at: number;
+}
+
+/** A local HTTP receiver standing in for Slack and PagerDuty: records every POST by path. */
+export interface WebhookSink {
+  readonly url: string;
+  readonly deliveries: Delivery[];
+  waitFor(predicate: (d: Delivery) => boolean, what: string, deadlineMs?: number): Promise<Delivery>;
+  close(): Promise<void>;
+}
+
+export async function startWebhookSink(): Promise<WebhookSink> {
+  const deliveries: Delivery[] = [];
+  const waiters: { predicate: (d: Delivery) => boolean; resolve: (d: Delivery) => void }[] = [];
+  const read = (req: IncomingMessage) =>
+    new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => resolve(text));
+    });
+  const server = createServer(async (req, res) => {
+    const text = await read(req);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = { unparsed: text };
+    }
+    const delivery = { path: req.url ?? '', body, at: Date.now() };
+    deliveries.push(delivery);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(delivery)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(delivery);
+      }
+    }
+    // Slack answers "ok"; PagerDuty's Events API v2 answers 202 with a JSON status.
+    if (req.url?.startsWith('/pagerduty')) res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    deliveries,
+    waitFor: (predicate, what, deadlineMs = 60_000) =>
+      new Promise<Delivery>((resolve, reject) => {
+        const seen = deliveries.find(predicate);
+        if (seen) return resolve(seen);
+        const timer = setTimeout(
+          () => reject(new Error(`webhook sink: no ${what} within ${deadlineMs} ms; got ${JSON.stringify(deliveries.map((d) => [d.path, d.body['status'] ?? d.body['text'] ?? '']))}`)),
+          deadlineMs,
+        );
+        waiters.push({ predicate, resolve: (d) => (clearTimeout(timer), resolve(d)) });
+      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface RunningAlertmanager {
+  readonly url: string;
+  readonly port: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the Debian package's `prometheus-alertmanager` with `config` (YAML text), clustering off.
+ * `files` are written beside the config; `__DIR__` in the config stands for that directory.
+ */
+export async function startAlertmanager(config: string, files: Record<string, string> = {}): Promise<RunningAlertmanager> {
+  const dir = await mkdtemp(join(tmpdir(), 'ml-service-am-'));
+  await writeFile(join(dir, 'alertmanager.yml'), config.replaceAll('__DIR__', dir));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  const port = await freePort();
+  let output = '';
+  const child = spawn(
+    'prometheus-alertmanager',
+    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`alertmanager exited at startup: ${output}`);
+    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) throw new Error(`alertmanager not ready: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    port,
+    log: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

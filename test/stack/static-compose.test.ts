@@ -1,0 +1,400 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { DASHBOARDS_DIR, renderDashboards } from '../../scripts/dashboards/render-dashboards.js';
+import { METRIC_NAMES } from '../../src/telemetry/metrics.js';
+import { loadYaml } from '../alerts/load-yaml.js';
+import { loadRuleGroups, recordingRuleNames, REPO_ROOT } from '../alerts/rule-file.js';
+import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+
+/**
+ * The Compose stack, its Dockerfile and the dashboards, checked without a container engine: every
+ * file it mounts exists, every image is pinned, every port stays on loopback, every host:port a
+ * configuration names is a service of the stack listening there; the committed dashboards are
+ * what scripts/dashboards.ts generates, and every PromQL expression they and the rules hold
+ * parses and names only metrics the service (or a rule) exports.
+ */
+
+interface Healthcheck {
+  test: string[] | string;
+}
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  expose?: string[];
+  secrets?: string[];
+  healthcheck?: Healthcheck;
+  depends_on?: Record<string, { condition: string }> | string[];
+  restart?: string;
+}
+interface Compose {
+  name: string;
+  services: Record<string, Service>;
+  volumes: Record<string, unknown>;
+  secrets: Record<string, { file: string }>;
+}
+
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+const compose = loadYaml(join(REPO_ROOT, 'docker-compose.yml')) as Compose;
+const services = Object.entries(compose.services);
+const commandOf = (service: Service) => (Array.isArray(service.command) ? service.command : (service.command ?? '').split(/\s+/));
+/** `./file:/in/container:ro` -> [source, target]. */
+const mounts = (service: Service) => (service.volumes ?? []).map((volume) => volume.split(':') as [string, string, ...string[]]);
+const containerPaths = (service: Service) => mounts(service).map(([, target]) => target);
+
+/** The ports a service's container listens on, from its published and exposed ports. */
+function containerPorts(service: Service): number[] {
+  const published = (service.ports ?? []).map((port) => Number(port.split(':').at(-1)));
+  return [...published, ...(service.expose ?? []).map(Number)];
+}
+
+describe('docker-compose.yml', () => {
+  it('pins every image to an exact version tag (no latest, no floating major or minor)', () => {
+    for (const [name, service] of services) {
+      if (service.build) {
+        expect(service.image, `${name} is built here`).toBeUndefined();
+        continue;
+      }
+      expect(service.image, name).toMatch(/^[a-z0-9./-]+:v?\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('publishes every port on 127.0.0.1 only', () => {
+    for (const [name, service] of services) {
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+  });
+
+  it('mounts files and directories that exist in the repository, read-only, and declared named volumes', () => {
+    for (const [name, service] of services) {
+      for (const [source, target, mode] of mounts(service)) {
+        if (source.startsWith('./')) {
+          expect(existsSync(join(REPO_ROOT, source)), `${name}: ${source}`).toBe(true);
+          expect(mode, `${name}: ${source} is configuration`).toBe('ro');
+        } else if (source.startsWith('/')) {
+          // The only host path: Alloy reads container logs through the Docker socket.
+          expect([name, source, target]).toEqual(['alloy', '/var/run/docker.sock', '/var/run/docker.sock']);
+        } else {
+          expect(Object.keys(compose.volumes), `${name}: volume ${source}`).toContain(source);
+        }
+      }
+    }
+  });
+
+  it('reads every secret from ./secrets/, documented in docs/secrets.example/, and attaches only declared ones', () => {
+    const documented = read('docs/secrets.example/README.md');
+    for (const [secret, { file }] of Object.entries(compose.secrets)) {
+      expect(file).toBe(`./secrets/${secret}`);
+      expect(existsSync(join(REPO_ROOT, 'docs/secrets.example', secret)), secret).toBe(true);
+      expect(documented).toContain(`secrets/${secret}`);
+    }
+    for (const [name, service] of services) for (const secret of service.secrets ?? []) expect(Object.keys(compose.secrets), name).toContain(secret);
+    expect(read('.dockerignore').split('\n')).toContain('secrets');
+  });
+
+  it('gives every long-running service a healthcheck its image can run, except Tempo (no shell, no curl, no health command)', () => {
+    for (const [name, service] of services) {
+      if (service.restart === 'no') continue;
+      if (name === 'tempo') {
+        expect(service.healthcheck).toBeUndefined();
+        continue;
+      }
+      if (service.build) {
+        expect(read(service.build.dockerfile), `${name}: its image's HEALTHCHECK`).toMatch(/^HEALTHCHECK /m);
+        continue;
+      }
+      const test = service.healthcheck?.test;
+      // Exec form: no shell is needed, and none is in the distroless images.
+      expect(Array.isArray(test) && test[0] === 'CMD', `${name}: ${JSON.stringify(test)}`).toBe(true);
+    }
+    expect(compose.services['loki']?.healthcheck?.test).toEqual(['CMD', '/usr/bin/loki', '-health']);
+  });
+
+  it('states a condition for every dependency, and depends only on services that have what the condition waits for', () => {
+    for (const [name, service] of services) {
+      expect(Array.isArray(service.depends_on), `${name}: the list form of depends_on has no condition`).toBe(false);
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        const target = compose.services[dependency];
+        expect(target, `${name} -> ${dependency}`).toBeDefined();
+        if (condition === 'service_healthy') expect(target!.healthcheck ?? target!.build, `${name} -> ${dependency}`).toBeDefined();
+        else if (condition === 'service_completed_successfully') expect(target!.restart, `${name} -> ${dependency}`).toBe('no');
+        else expect(condition, `${name} -> ${dependency}`).toBe('service_started');
+      }
+    }
+  });
+
+  it('every host:port the configurations name is a service of the stack listening on that port', () => {
+    const prometheus = loadYaml(join(REPO_ROOT, 'prometheus.yml')) as {
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const datasources = loadYaml(join(REPO_ROOT, 'grafana-datasources.yml')) as { datasources: { url: string }[] };
+    const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as { metrics_generator: { storage: { remote_write: { url: string }[] } } };
+    const alloyUrls = [...read('alloy-config.alloy').matchAll(/url\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
+    const references: [string, string][] = [
+      ...prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets)).map((t): [string, string] => ['prometheus.yml', t]),
+      ...prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets)).map((t): [string, string] => ['prometheus.yml', t]),
+      ...datasources.datasources.map((d): [string, string] => ['grafana-datasources.yml', new URL(d.url).host]),
+      ...tempo.metrics_generator.storage.remote_write.map((w): [string, string] => ['tempo-config.yml', new URL(w.url).host]),
+      ...alloyUrls.map((u): [string, string] => ['alloy-config.alloy', new URL(u).host]),
+      ['ml-service environment', new URL(compose.services['ml-service']!.environment!['OTEL_EXPORTER_OTLP_ENDPOINT']!).host],
+    ];
+    expect(references.length).toBeGreaterThan(8);
+    for (const [file, hostPort] of references) {
+      const [host, port] = hostPort.split(':');
+      // Prometheus scrapes itself on localhost.
+      const service = host === 'localhost' ? 'prometheus' : host!;
+      expect(compose.services[service], `${file}: ${hostPort}`).toBeDefined();
+      expect(containerPorts(compose.services[service]!), `${file}: ${hostPort}`).toContain(Number(port));
+    }
+  });
+
+  it('every configuration file a command or a config names is mounted where it is looked for', () => {
+    const flagValue = (name: string, flag: string) => commandOf(compose.services[name]!).find((arg) => arg.startsWith(flag))?.slice(flag.length);
+    expect(containerPaths(compose.services['prometheus']!)).toContain(flagValue('prometheus', '--config.file='));
+    expect(containerPaths(compose.services['prometheus']!)).toContain('/etc/prometheus/alert-rules.yml');
+    expect(containerPaths(compose.services['alertmanager']!)).toContain(flagValue('alertmanager', '--config.file='));
+    expect(containerPaths(compose.services['loki']!)).toContain(flagValue('loki', '-config.file='));
+    expect(containerPaths(compose.services['tempo']!)).toContain(flagValue('tempo', '-config.file='));
+    expect(containerPaths(compose.services['alloy']!)).toContain(commandOf(compose.services['alloy']!).at(-1));
+
+    const grafana = compose.services['grafana']!;
+    const provider = loadYaml(join(REPO_ROOT, 'grafana/dashboards.yml')) as { providers: { options: { path: string } }[] };
+    expect(containerPaths(grafana)).toContain(provider.providers[0]!.options.path);
+    expect(containerPaths(grafana)).toContain('/etc/grafana/provisioning/dashboards/dashboards.yml');
+    expect(containerPaths(grafana)).toContain('/etc/grafana/provisioning/datasources/datasources.yml');
+    const home = grafana.environment!['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']!;
+    expect(existsSync(join(REPO_ROOT, 'grafana/dashboards', home.replace(`${provider.providers[0]!.options.path}/`, '')))).toBe(true);
+
+    // Secrets are mounted at /run/secrets/<name>.
+    const secretPaths = [...read('alertmanager.yml').matchAll(/^\s+(?:- )?\w+_file: (\S+)$/gm)].map((m) => m[1]!);
+    expect(secretPaths.length).toBe(2);
+    for (const path of secretPaths) expect(compose.services['alertmanager']!.secrets!.map((s) => `/run/secrets/${s}`)).toContain(path);
+    expect(grafana.secrets!.map((s) => `/run/secrets/${s}`)).toContain(grafana.environment!['GF_SECURITY_ADMIN_PASSWORD__FILE']);
+  });
+
+  it('Grafana: no anonymous access, no usage reporting, and no admin password in the file', () => {
+    const env = compose.services['grafana']!.environment!;
+    expect(env['GF_AUTH_ANONYMOUS_ENABLED']).toBe('false');
+    expect(env['GF_ANALYTICS_REPORTING_ENABLED']).toBe('false');
+    expect(env['GF_SECURITY_ADMIN_PASSWORD']).toBeUndefined();
+    expect(read('loki-config.yml')).toMatch(/^analytics:\n {2}reporting_enabled: false$/m);
+    expect(read('tempo-config.yml')).toMatch(/^usage_report:\n {2}reporting_enabled: false$/m);
+  });
+
+  it('Tempo receives OTLP on every interface (since 2.7 the default is localhost) and Prometheus keeps exemplars', () => {
+    const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as { distributor: { receivers: { otlp: { protocols: Record<string, { endpoint: string }> } } } };
+    expect(tempo.distributor.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } });
+    expect(commandOf(compose.services['prometheus']!)).toContain('--enable-feature=exemplar-storage');
+    expect(commandOf(compose.services['prometheus']!)).toContain('--web.enable-remote-write-receiver');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^(?=FROM )/m).slice(1);
+  const runtime = stages.at(-1)!;
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; engines: { node: string } };
+
+  it('builds in one stage with dev dependencies and runs in another with production ones only', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(stages[0]).toMatch(/^RUN npm ci\b(?!.*--omit=dev)/m);
+    expect(stages[0]).toMatch(/^RUN npm run build$/m);
+    expect(runtime).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+  });
+
+  it('uses a pinned Debian slim Node 20 image (onnxruntime-node has no musl build)', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    for (const stage of stages) expect(stage).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/m);
+  });
+
+  it('copies .npmrc before npm ci in both stages (onnxruntime-node-install=skip)', () => {
+    for (const stage of stages) expect(stage).toMatch(/^COPY package\.json package-lock\.json \.npmrc \.\/\n/m);
+    expect(read('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+  });
+
+  it('ships the embedded models, runs as a non-root user and checks /health with node', () => {
+    expect(runtime).toMatch(/^COPY models \.\/models$/m);
+    const user = [...runtime.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0', '0:0']).not.toContain(user);
+    expect(runtime).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 8000\) \+ '\/health'\)/m);
+  });
+
+  it('starts exactly as `npm start` does, without its build step', () => {
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)![1]!) as string[];
+    expect(cmd.join(' ')).toBe(pkg.scripts['start']);
+  });
+
+  it('keeps secrets, dependencies and build output out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    for (const entry of ['secrets', '.env', 'node_modules', 'dist', '.git']) expect(ignored).toContain(entry);
+  });
+});
+
+// --- dashboards ------------------------------------------------------------------------------
+
+interface Target {
+  expr?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  type: string;
+  title?: string;
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Dashboard {
+  uid: string;
+  panels: Panel[];
+  templating: { list: { query?: string }[] };
+  annotations?: { list?: { expr?: string }[] };
+}
+
+const dashboardFiles = readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json'));
+const dashboards = dashboardFiles.map((name) => JSON.parse(readFileSync(join(DASHBOARDS_DIR, name), 'utf8')) as Dashboard);
+const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((panel) => [panel, ...allPanels(panel.panels ?? [])]);
+
+/** Every PromQL expression the dashboards hold (panels, annotations, label_values selectors). */
+function dashboardExpressions(board: Dashboard): string[] {
+  const panels = allPanels(board.panels).flatMap((panel) => (panel.targets ?? []).flatMap((t) => (t.expr ? [t.expr] : [])));
+  const annotations = (board.annotations?.list ?? []).flatMap((a) => (a.expr ? [a.expr] : []));
+  const variables = board.templating.list.flatMap((v) => {
+    const selector = v.query && /^label_values\((.+), \w+\)$/.exec(v.query)?.[1];
+    return selector ? [selector] : [];
+  });
+  return [...panels, ...annotations, ...variables];
+}
+
+/** Grafana's variables replaced by values Prometheus accepts. */
+const asPromQL = (expr: string) =>
+  expr.replace(/\$__(rate_interval|interval|range)\b/g, '5m').replace(/\$\{?(\w+)(?::\w+)?\}?/g, 'x');
+
+const ruleExpressions = loadRuleGroups().flatMap((group) => group.rules.map((rule) => rule.expr));
+const datasourceExpressions = (
+  loadYaml(join(REPO_ROOT, 'grafana-datasources.yml')) as { datasources: { jsonData?: { tracesToMetrics?: { queries: { query: string }[] } } }[] }
+).datasources.flatMap((d) => d.jsonData?.tracesToMetrics?.queries.map((q) => q.query) ?? []);
+
+const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan']);
+
+/**
+ * The metric names an expression selects: identifiers left once strings, label matchers, ranges,
+ * label lists and offsets are removed, that are neither functions (followed by "(") nor keywords.
+ */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
+    .replace(/\boffset\s+\S+/g, ' ');
+  return [...bare.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)]
+    .filter((m) => !bare.slice(m.index + m[0].length).trimStart().startsWith('('))
+    .map((m) => m[0])
+    .filter((name) => !KEYWORDS.has(name.toLowerCase()));
+}
+
+/** Histograms among the service's metrics: Prometheus stores them as _bucket, _sum and _count. */
+const HISTOGRAMS = [
+  'ml_prediction_duration_seconds',
+  'ml_prediction_scores',
+  'ml_confidence_scores',
+  'ml_feature_value',
+  'http_server_request_duration_seconds',
+  'ml_drift_evaluation_duration_seconds',
+];
+
+async function exportedNames(): Promise<Set<string>> {
+  const service = Object.values(METRIC_NAMES) as string[];
+  const defaults = new Registry();
+  collectDefaultMetrics({ register: defaults });
+  // getMetricsAsJSON() reports the type as a string ('histogram'); prom-client's typings say an enum.
+  const processMetrics = (await defaults.getMetricsAsJSON()) as unknown as { name: string; type: string }[];
+  const withSeries = (name: string, histogram: boolean) => (histogram ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name]);
+  return new Set([
+    ...service.flatMap((name) => withSeries(name, HISTOGRAMS.includes(name))),
+    ...processMetrics.flatMap((m) => withSeries(m.name, m.type === 'histogram')),
+    ...recordingRuleNames(),
+    'up',
+    'ALERTS',
+  ]);
+}
+
+describe('dashboards', () => {
+  it('the committed JSON is what scripts/dashboards.ts generates (npm run dashboards:check)', () => {
+    const rendered = renderDashboards();
+    expect(dashboardFiles.sort()).toEqual([...rendered.keys()].sort());
+    for (const [name, text] of rendered) expect(readFileSync(join(DASHBOARDS_DIR, name), 'utf8'), `${name}: run npm run dashboards`).toBe(text);
+  });
+
+  it('refers to data sources only by the fixed uids of grafana-datasources.yml', () => {
+    const uids = (loadYaml(join(REPO_ROOT, 'grafana-datasources.yml')) as { datasources: { uid: string }[] }).datasources.map((d) => d.uid);
+    expect(uids.sort()).toEqual(['alertmanager', 'loki', 'prometheus', 'tempo']);
+    for (const board of dashboards) {
+      const refs = [...JSON.stringify(board).matchAll(/"datasource":\{"type":"(\w+)","uid":"([^"]+)"\}/g)].map((m) => [m[1], m[2]]);
+      expect(refs.length, board.uid).toBeGreaterThan(10);
+      for (const [type, uid] of refs) {
+        expect(uids, board.uid).toContain(uid);
+        expect(type).toBe(uid);
+      }
+    }
+  });
+
+  it('the latency panel asks for exemplars (they link to Tempo through the Prometheus data source)', () => {
+    const overview = dashboards.find((board) => board.uid === 'ml-service-overview')!;
+    const latency = allPanels(overview.panels).find((panel) => panel.title === 'Latency of the prediction routes')!;
+    expect(latency.targets!.some((t) => (t as { exemplar?: boolean }).exemplar === true)).toBe(true);
+  });
+
+  it('names only metrics the service exports, recording rules of alert-rules.yml, up and ALERTS', async () => {
+    for (const name of HISTOGRAMS) expect(Object.values(METRIC_NAMES)).toContain(name);
+    const known = await exportedNames();
+    const expressions = [...dashboards.flatMap(dashboardExpressions), ...ruleExpressions, ...datasourceExpressions];
+    expect(expressions.length).toBeGreaterThan(60);
+    const unknown = expressions.flatMap((expr) => metricNames(asPromQL(expr)).filter((name) => !known.has(name)).map((name) => `${name} in ${expr}`));
+    expect(unknown).toEqual([]);
+  });
+
+  it('the metric-name check sees through functions, aggregations, matchers and offsets', () => {
+    expect(metricNames('sum by (job, le) (rate(a_total{x="b c", y=~"d|e"}[5m] offset 1d)) / on (job) group_left () (b > 0.1) and c_1e3 or 1e-3')).toEqual([
+      'a_total',
+      'b',
+      'c_1e3',
+    ]);
+  });
+
+  const hasPromtool = hasBinary('promtool', PROMETHEUS_INSTALL);
+  it.skipIf(!hasPromtool)('every PromQL expression of the dashboards and data sources parses (promtool check rules)', async () => {
+    const expressions = [...dashboards.flatMap(dashboardExpressions), ...datasourceExpressions].map(asPromQL);
+    const rules = expressions.map((expr, i) => `      - record: dashboard_expr_${i}\n        expr: ${JSON.stringify(expr)}`).join('\n');
+    const dir = await mkdtemp(join(tmpdir(), 'ml-service-dashboards-'));
+    try {
+      const file = join(dir, 'dashboards.rules.yml');
+      await writeFile(file, `groups:\n  - name: dashboards\n    rules:\n${rules}\n`);
+      const result = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain(`SUCCESS: ${expressions.length} rules found`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('secrets stay out of the repository', () => {
+  it('docs/secrets.example holds placeholders only', () => {
+    const dir = join(REPO_ROOT, 'docs/secrets.example');
+    for (const name of readdirSync(dir).filter((n) => n !== 'README.md')) {
+      expect(statSync(join(dir, name)).size, name).toBeLessThan(200);
+      expect(readFileSync(join(dir, name), 'utf8'), name).toMatch(/replace|change-me/i);
+    }
+  });
+});
