@@ -1,9 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { parseShift, runSimulation } from '../../scripts/simulate/traffic.js';
+import { fastAlertmanagerConfig, fastPrometheusConfig, fastRules, type Yaml } from '../../scripts/stack/native-config.js';
 import { ALERTMANAGER_INSTALL, startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
 import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
@@ -18,48 +19,6 @@ import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.j
 const available = hasBinary('prometheus', PROMETHEUS_INSTALL) && hasBinary('prometheus-alertmanager', ALERTMANAGER_INSTALL);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = { modelName: 'fraud-detection', modelVersion: 'v1.0' };
-
-type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** alert-rules.yml with minutes turned into seconds: same expressions, same alerts. */
-export function fastRules(text: string): string {
-  return text
-    .replace(/^(\s+)for: \S+$/gm, '$1for: 2s')
-    .replace(/^(\s+)keep_firing_for: \S+$/gm, '$1keep_firing_for: 2s')
-    .replace(/\[30m\]/g, '[8s]');
-}
-
-function fastPrometheusConfig(text: string, servicePort: number, alertmanagerPort: number): string {
-  const config = parse(text) as Yaml;
-  config['global'] = { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
-  config['alerting']['alertmanagers'][0]['static_configs'] = [{ targets: [`127.0.0.1:${alertmanagerPort}`] }];
-  const jobs = (config['scrape_configs'] as Yaml[]).filter((job) => job['job_name'] !== 'prometheus');
-  for (const job of jobs) {
-    job['static_configs'] = [{ targets: [`127.0.0.1:${job['job_name'] === 'ml-service' ? servicePort : alertmanagerPort}`] }];
-  }
-  config['scrape_configs'] = jobs;
-  return stringify(config);
-}
-
-function fastAlertmanagerConfig(text: string, dir: { slackUrlFile: string; routingKeyFile: string }, sink: string): string {
-  const config = parse(text) as Yaml;
-  const shorten = (route: Yaml) => {
-    if ('group_wait' in route) route['group_wait'] = '1s';
-    if ('group_interval' in route) route['group_interval'] = '1s';
-    for (const child of (route['routes'] as Yaml[] | undefined) ?? []) shorten(child);
-  };
-  config['route']['group_wait'] = '1s';
-  config['route']['group_interval'] = '1s';
-  shorten(config['route']);
-  for (const receiver of config['receivers'] as Yaml[]) {
-    for (const slack of (receiver['slack_configs'] as Yaml[] | undefined) ?? []) slack['api_url_file'] = dir.slackUrlFile;
-    for (const pd of (receiver['pagerduty_configs'] as Yaml[] | undefined) ?? []) {
-      pd['routing_key_file'] = dir.routingKeyFile;
-      pd['url'] = `${sink}/pagerduty`;
-    }
-  }
-  return stringify(config);
-}
 
 /** Every `expr` in a dashboard JSON, with Grafana's variables filled in. */
 async function dashboardExpressions(): Promise<{ where: string; expr: string }[]> {
