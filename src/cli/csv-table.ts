@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
+// Not model/index.js: the CLI need not load onnxruntime.
+import { parseCsvRecords, type CsvRecord } from '../model/reference-data.js';
 
 /** A CSV file as raw strings per column; an empty cell is missing (null). */
 export interface CsvTable {
@@ -15,11 +16,6 @@ export class InputError extends Error {
   override readonly name = 'InputError';
 }
 
-interface CsvRecord {
-  record: string[];
-  info: { lines: number };
-}
-
 export async function readCsvTable(path: string): Promise<CsvTable> {
   let text: string;
   try {
@@ -29,11 +25,9 @@ export async function readCsvTable(path: string): Promise<CsvTable> {
   }
   let records: CsvRecord[];
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+    records = parseCsvRecords(path, text);
   } catch (err) {
-    const e = err as { lines?: number; column?: number; code?: string; message: string };
-    const column = e.column === undefined || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? '' : `:${Number(e.column) + 1}`;
-    throw new InputError(`${path}${e.lines === undefined ? '' : `:${e.lines}${column}`}: malformed CSV: ${e.message}`);
+    throw new InputError((err as Error).message);
   }
   const first = records[0];
   if (!first) throw new InputError(`${path}:1:1: empty file; expected a header row`);

@@ -10,4 +10,4 @@ export {
 } from './feature-schema.js';
 export { loadModelRegistry, type LoadedModel, type ModelRegistry } from './model-registry.js';
 export type { OnnxScorer } from './onnx-model.js';
-export type { ReferenceData } from './reference-data.js';
+export { parseCsvRecords, type CsvRecord, type ReferenceData } from './reference-data.js';

@@ -16,9 +16,25 @@ export interface ReferenceData {
 // A plain decimal, as written by any CSV tool; Number() alone would also take "0x1F", "Infinity", " ".
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-interface CsvRecord {
+export interface CsvRecord {
   record: string[];
   info: { lines: number };
+}
+
+/**
+ * Parse CSV text into records with their line numbers; a malformed file throws an Error whose
+ * message is one line, `path:line[:column]: malformed CSV: ...`.
+ */
+export function parseCsvRecords(path: string, text: string): CsvRecord[] {
+  try {
+    return parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+  } catch (err) {
+    const e = err as { lines?: number; column?: number; code?: string; message: string };
+    // For a ragged row csv-parse's "column" is the field count, not a position: give the line only.
+    const column = e.column === undefined || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? '' : `:${Number(e.column) + 1}`;
+    const where = e.lines === undefined ? '' : `:${e.lines}${column}`;
+    throw new Error(`${path}${where}: malformed CSV: ${e.message}`);
+  }
 }
 
 /**
@@ -35,13 +51,9 @@ export async function loadReferenceData(path: string, schema: FeatureSchema): Pr
   }
   let records: CsvRecord[];
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as CsvRecord[];
+    records = parseCsvRecords(path, text);
   } catch (err) {
-    const e = err as { lines?: number; column?: number; code?: string; message: string };
-    // For a ragged row csv-parse's "column" is the field count, not a position: give the line only.
-    const column = e.column === undefined || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? '' : `:${Number(e.column) + 1}`;
-    const where = e.lines === undefined ? '' : `:${e.lines}${column}`;
-    throw new StartupError(`${path}${where}: malformed CSV: ${e.message}`);
+    throw new StartupError((err as Error).message);
   }
   const header = records[0];
   if (!header) throw new StartupError(`${path}:1:1: empty file; expected a header naming the features`);
