@@ -1,31 +1,60 @@
 /**
- * npm run bench [-- --rounds 3 --duration 10 --connections 50 --rss-requests 1000000 | --quick]
+ * npm run bench [-- --only core,telemetry,drift] [--quick] [options]
  *
- * Core service benchmark. Servers run on core 0, the load generator on core 1; every figure is
- * compared with a bare Fastify echo route measured in the same run, interleaved round by round,
- * because the absolute speed of these machines drifts within minutes (shared/PERF-NOTES.md).
+ *   core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
+ *              --rounds 3 --duration 10 --connections 50 --rss-requests 1000000
+ *   telemetry  bench/telemetry.ts: metrics, logs and traces vs telemetry off, saturation and open loop
+ *              --rounds 3 --duration 4 --connections 50 --rate 1000 --warmup 10 --measure 20
+ *              --profile <scenario> [--profile-seconds 10]: node --cpu-prof on one scenario instead
+ *              --diagnose full-10[,…]: open loop with GC pauses and span exports lined up with the tail
+ *              --experiments: pino destination variants (bench/log-destination-server.ts), saturation
+ *              --scenarios off,off-import,…: saturation only, these scenarios, ratios to the first
+ *   drift      bench/drift.ts: drift evaluation time, vs scipy, event-loop delay under load
+ *
+ * Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
+ * a minute). --rounds and --duration, when given, apply to core and telemetry alike.
+ *
+ * This process (the load generator) is pinned to core 1, servers to core 0; figures are ratios
+ * against a baseline measured in the same run (shared/PERF-NOTES.md).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CAN_PIN, median, rssMb, runLoad, startServer, type LoadResult } from './lib.js';
+import { CAN_PIN } from './lib.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+const BENCHES = ['core', 'telemetry', 'drift'] as const;
+
+// strict: false: bench modules may read flags of their own from process.argv.
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
     connections: { type: 'string', default: '50' },
     'rss-requests': { type: 'string', default: '1000000' },
-    quick: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '1000' },
+    warmup: { type: 'string' },
+    measure: { type: 'string' },
+    profile: { type: 'string' },
+    'profile-seconds': { type: 'string', default: '10' },
+    diagnose: { type: 'string' },
+    experiments: { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
   },
+  strict: false,
 });
-const rounds = values.quick ? 1 : Number(values.rounds);
-const duration = values.quick ? 3 : Number(values.duration);
-const connections = Number(values.connections);
-const rssRequests = values.quick ? 100_000 : Number(values['rss-requests']);
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+const num = (v: string | boolean | undefined, fallback: number) => (typeof v === 'string' ? Number(v) : fallback);
+const quick = values.quick === true;
+const only = (str(values.only) ?? BENCHES.join(',')).split(',').map((s) => s.trim());
+const unknown = only.filter((b) => !(BENCHES as readonly string[]).includes(b));
+if (unknown.length > 0) {
+  console.error(`--only: unknown ${unknown.join(', ')} (known: ${BENCHES.join(', ')})`);
+  process.exit(2);
+}
 
 // Pin this process (the load generator) to core 1; servers go to core 0.
 if (CAN_PIN && !process.env['BENCH_PINNED']) {
@@ -38,82 +67,38 @@ if (CAN_PIN && !process.env['BENCH_PINNED']) {
 if (!CAN_PIN) console.warn('taskset is not available: server and load generator share cores; ratios are less reliable');
 if (!existsSync(`${root}/dist/server.js`)) spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 
-// One realistic full row, and a batch of 100 reference rows.
-const csv = (await readFile(`${root}/models/fraud-detection/v1.0/reference.csv`, 'utf8')).trim().split('\n');
-const header = csv[0]!.split(',');
-const rows = csv.slice(1, 101).map((line) =>
-  Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
-);
-const selector = { model_name: 'fraud-detection', model_version: 'v1.0' };
-const singleBody = JSON.stringify({ features: rows[0], ...selector });
-const batchBody = JSON.stringify({ instances: rows, ...selector });
-
-const echo = await startServer('bare echo', ['--import', 'tsx', `${root}/bench/bare-echo.ts`]);
-const service = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
-
-const scenarios = [
-  { name: 'bare Fastify echo', url: `${echo.url}/echo`, body: singleBody, rows: 1 },
-  { name: 'POST /predict (1 row)', url: `${service.url}/predict`, body: singleBody, rows: 1 },
-  { name: 'POST /predict/batch (100 rows)', url: `${service.url}/predict/batch`, body: batchBody, rows: 100 },
-] as const;
-
-console.log(`warming up (${connections} connections)…`);
-for (const s of scenarios) await runLoad({ url: s.url, body: s.body, connections, durationSeconds: 2 });
-
-const results = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
-for (let round = 1; round <= rounds; round++) {
-  for (const s of scenarios) {
-    const r = await runLoad({ url: s.url, body: s.body, connections, durationSeconds: duration });
-    results.get(s.name)!.push(r);
-    console.log(`round ${round}/${rounds} ${s.name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}`);
-  }
+const connections = num(values.connections, 50);
+if (only.includes('core')) {
+  const { runCoreBench } = await import('./core.js');
+  console.log('\n== core ==');
+  await runCoreBench({
+    rounds: quick ? 1 : num(values.rounds, 3),
+    durationSeconds: quick ? 3 : num(values.duration, 10),
+    connections,
+    rssRequests: quick ? 100_000 : num(values['rss-requests'], 1_000_000),
+  });
 }
-await echo.stop();
-await service.stop();
-
-const summary = scenarios.map((s) => {
-  const rs = results.get(s.name)!;
-  return {
-    scenario: s.name,
-    reqPerSec: median(rs.map((r) => r.requestsPerSecond)),
-    rowsPerSec: median(rs.map((r) => r.requestsPerSecond * s.rows)),
-    p50Ms: median(rs.map((r) => r.p50Ms)),
-    p99Ms: median(rs.map((r) => r.p99Ms)),
-    errors: rs.reduce((a, r) => a + r.errors, 0),
-  };
-});
-// Ratio per round (same minute, same machine state), then the median across rounds.
-const ratio = median(
-  results.get(scenarios[1].name)!.map((r, i) => r.requestsPerSecond / results.get(scenarios[0].name)![i]!.requestsPerSecond),
-);
-
-// Memory: a fresh service, RSS after 100k and after rssRequests requests.
-const fresh = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
-const rss: { requests: number; rssMb: number }[] = [{ requests: 0, rssMb: rssMb(fresh.pid) }];
-let sent = 0;
-for (const target of [100_000, rssRequests].filter((v, i, a) => a.indexOf(v) === i && v > 0)) {
-  const r = await runLoad({ url: `${fresh.url}/predict`, body: singleBody, connections, amount: target - sent });
-  sent = target;
-  rss.push({ requests: target, rssMb: rssMb(fresh.pid) });
-  console.log(`after ${target.toLocaleString('en')} requests: RSS ${rss.at(-1)!.rssMb.toFixed(1)} MB (errors ${r.errors})`);
+if (only.includes('telemetry')) {
+  const { runTelemetryBench } = await import('./telemetry.js');
+  console.log('\n== telemetry ==');
+  await runTelemetryBench({
+    quick,
+    rounds: quick ? 1 : num(values.rounds, 3),
+    durationSeconds: quick ? 1 : num(values.duration, 4),
+    connections,
+    rate: num(values.rate, 1000),
+    warmupSeconds: num(values.warmup, quick ? 1 : 10),
+    measureSeconds: num(values.measure, quick ? 2 : 20),
+    ...(str(values.profile) && { profile: str(values.profile)! }),
+    profileSeconds: num(values['profile-seconds'], 10),
+    ...(str(values.diagnose) && { diagnose: str(values.diagnose)! }),
+    experiments: values.experiments === true,
+    ...(str(values.scenarios) && { scenarios: str(values.scenarios)! }),
+  });
 }
-await fresh.stop();
-
-console.log(`\n${rounds} interleaved round(s) × ${duration} s, ${connections} connections, pinned: ${CAN_PIN}`);
-console.table(
-  summary.map((s) => ({
-    scenario: s.scenario,
-    'req/s': Math.round(s.reqPerSec),
-    'rows/s': Math.round(s.rowsPerSec),
-    'p50 ms': s.p50Ms,
-    'p99 ms': s.p99Ms,
-    errors: s.errors,
-  })),
-);
-console.log(`/predict ÷ bare echo: ${ratio.toFixed(2)} (target ≥ 0.60)`);
-console.log(`RSS: ${rss.map((r) => `${r.requests.toLocaleString('en')} req → ${r.rssMb.toFixed(1)} MB`).join(', ')}`);
-
-await mkdir(`${root}/bench/results`, { recursive: true });
-const file = `${root}/bench/results/core-${new Date().toISOString().replaceAll(':', '-')}.json`;
-await writeFile(file, JSON.stringify({ rounds, duration, connections, pinned: CAN_PIN, summary, ratio, rss }, null, 2));
-console.log(`results written to ${file}`);
+if (only.includes('drift')) {
+  // Imported only when asked for: it loads src/drift through tsx.
+  const { runDriftBench } = await import('./drift.js');
+  console.log('\n== drift ==');
+  await runDriftBench();
+}

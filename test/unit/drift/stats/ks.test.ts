@@ -48,4 +48,19 @@ describe('KS details', () => {
     expect(isDrift(KS, 0.05)).toBe(true);
     expect(isDrift(KS, 0.0500001)).toBe(false);
   });
+
+  it('maxExactCells sends large unequal samples to the asymptotic p-value, which agrees with the exact one there', () => {
+    const a = Float64Array.from({ length: 3000 }, (_, i) => Math.sin(i * 12.9898) * 0.5 + (i % 7) / 7);
+    const b = Float64Array.from({ length: 4000 }, (_, i) => Math.sin(i * 78.233) * 0.5 + (i % 5) / 5 + 0.02);
+    a.sort();
+    b.sort();
+    const exact = ks2Samp(a, b);
+    const bounded = ks2Samp(a, b, 1_000_000);
+    expect(exact.method).toBe('exact');
+    expect(bounded.method).toBe('asymp');
+    expect(bounded.statistic).toBeCloseTo(exact.statistic, 9);
+    expect(Math.abs(bounded.pValue - exact.pValue)).toBeLessThan(0.01);
+    // Equal sizes stay exact: that path is linear.
+    expect(ks2Samp(a, a.slice(), 1).method).toBe('exact');
+  });
 });

@@ -1,0 +1,107 @@
+/**
+ * Core service benchmark (npm run bench -- --only core). Servers run on core 0, the load generator
+ * on core 1; every figure is compared with a bare Fastify echo route measured in the same run,
+ * interleaved round by round, because the absolute speed of these machines drifts within minutes
+ * (shared/PERF-NOTES.md).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { CAN_PIN, median, rssMb, runLoad, startServer, type LoadResult } from './lib.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
+
+export interface CoreBenchOptions {
+  readonly rounds: number;
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly rssRequests: number;
+}
+
+/** One realistic full row of the shipped model, and a batch of 100 reference rows. */
+export async function readBodies(): Promise<{ singleBody: string; batchBody: string }> {
+  const csv = (await readFile(`${root}/models/fraud-detection/v1.0/reference.csv`, 'utf8')).trim().split('\n');
+  const header = csv[0]!.split(',');
+  const rows = csv.slice(1, 101).map((line) =>
+    Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
+  );
+  const selector = { model_name: 'fraud-detection', model_version: 'v1.0' };
+  return {
+    singleBody: JSON.stringify({ features: rows[0], ...selector }),
+    batchBody: JSON.stringify({ instances: rows, ...selector }),
+  };
+}
+
+export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
+  const { rounds, durationSeconds: duration, connections, rssRequests } = options;
+  const { singleBody, batchBody } = await readBodies();
+
+  const echo = await startServer('bare echo', ['--import', 'tsx', `${root}/bench/bare-echo.ts`]);
+  const service = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
+
+  const scenarios = [
+    { name: 'bare Fastify echo', url: `${echo.url}/echo`, body: singleBody, rows: 1 },
+    { name: 'POST /predict (1 row)', url: `${service.url}/predict`, body: singleBody, rows: 1 },
+    { name: 'POST /predict/batch (100 rows)', url: `${service.url}/predict/batch`, body: batchBody, rows: 100 },
+  ] as const;
+
+  console.log(`warming up (${connections} connections)…`);
+  for (const s of scenarios) await runLoad({ url: s.url, body: s.body, connections, durationSeconds: 2 });
+
+  const results = new Map<string, LoadResult[]>(scenarios.map((s) => [s.name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const s of scenarios) {
+      const r = await runLoad({ url: s.url, body: s.body, connections, durationSeconds: duration });
+      results.get(s.name)!.push(r);
+      console.log(`round ${round}/${rounds} ${s.name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}`);
+    }
+  }
+  await echo.stop();
+  await service.stop();
+
+  const summary = scenarios.map((s) => {
+    const rs = results.get(s.name)!;
+    return {
+      scenario: s.name,
+      reqPerSec: median(rs.map((r) => r.requestsPerSecond)),
+      rowsPerSec: median(rs.map((r) => r.requestsPerSecond * s.rows)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      errors: rs.reduce((a, r) => a + r.errors, 0),
+    };
+  });
+  // Ratio per round (same minute, same machine state), then the median across rounds.
+  const ratio = median(
+    results.get(scenarios[1].name)!.map((r, i) => r.requestsPerSecond / results.get(scenarios[0].name)![i]!.requestsPerSecond),
+  );
+
+  // Memory: a fresh service, RSS after 100k and after rssRequests requests.
+  const fresh = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
+  const rss: { requests: number; rssMb: number }[] = [{ requests: 0, rssMb: rssMb(fresh.pid) }];
+  let sent = 0;
+  for (const target of [100_000, rssRequests].filter((v, i, a) => a.indexOf(v) === i && v > 0)) {
+    const r = await runLoad({ url: `${fresh.url}/predict`, body: singleBody, connections, amount: target - sent });
+    sent = target;
+    rss.push({ requests: target, rssMb: rssMb(fresh.pid) });
+    console.log(`after ${target.toLocaleString('en')} requests: RSS ${rss.at(-1)!.rssMb.toFixed(1)} MB (errors ${r.errors})`);
+  }
+  await fresh.stop();
+
+  console.log(`\n${rounds} interleaved round(s) × ${duration} s, ${connections} connections, pinned: ${CAN_PIN}`);
+  console.table(
+    summary.map((s) => ({
+      scenario: s.scenario,
+      'req/s': Math.round(s.reqPerSec),
+      'rows/s': Math.round(s.rowsPerSec),
+      'p50 ms': s.p50Ms,
+      'p99 ms': s.p99Ms,
+      errors: s.errors,
+    })),
+  );
+  console.log(`/predict ÷ bare echo: ${ratio.toFixed(2)} (target ≥ 0.60)`);
+  console.log(`RSS: ${rss.map((r) => `${r.requests.toLocaleString('en')} req → ${r.rssMb.toFixed(1)} MB`).join(', ')}`);
+
+  await mkdir(`${root}/bench/results`, { recursive: true });
+  const file = `${root}/bench/results/core-${new Date().toISOString().replaceAll(':', '-')}.json`;
+  await writeFile(file, JSON.stringify({ rounds, duration, connections, pinned: CAN_PIN, summary, ratio, rss }, null, 2));
+  console.log(`results written to ${file}`);
+}
