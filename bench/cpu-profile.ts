@@ -33,6 +33,18 @@ export function packageOf(url: string, functionName: string): string {
   return url;
 }
 
+/** What a frame is for, in this service: the first matching concern wins. */
+const CONCERNS: readonly [string, (url: string, fn: string) => boolean][] = [
+  ['tracing: OTLP serialization and export', (url) => /@opentelemetry\/(otlp|exporter)|@grpc|protobufjs/.test(url)],
+  ['tracing: async context (AsyncLocalStorage, promise hooks)', (url) => /@opentelemetry\/context-async-hooks|async_hooks/.test(url)],
+  ['tracing: SDK, API, @fastify/otel, our spans', (url) => /@opentelemetry|@fastify\/otel|dist\/telemetry\/spans\.js/.test(url)],
+  ['logs: pino, sonic-boom', (url, fn) => /\/pino\/|sonic-boom|dist\/telemetry\/logger\.js/.test(url) || fn === 'writeString'],
+  ['metrics: prom-client, our recorders', (url) => /prom-client|metric-primitives|metrics\.js|prediction-telemetry|http-telemetry/.test(url)],
+  ['inference: onnxruntime', (url) => /onnxruntime/.test(url)],
+  ['garbage collector', (_url, fn) => fn === '(garbage collector)'],
+  ['HTTP response write (writev)', (url, fn) => fn === 'writev' || /stream_base_commons/.test(url)],
+];
+
 export function summarizeProfile(file: string, top = 25): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -45,6 +57,7 @@ export function summarizeProfile(file: string, top = 25): string {
   };
 
   const selfByFunction = new Map<string, number>();
+  const selfByConcern = new Map<string, number>();
   const selfByPackage = new Map<string, number>();
   const inclusiveByPackage = new Map<string, number>();
   let total = 0;
@@ -59,6 +72,8 @@ export function summarizeProfile(file: string, top = 25): string {
     }
     const add = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + dt);
     add(selfByFunction, keyOf(node));
+    const { url, functionName } = node.callFrame;
+    add(selfByConcern, CONCERNS.find(([, matches]) => matches(url, functionName))?.[0] ?? 'everything else (Fastify, node, our routes)');
     add(selfByPackage, packageOf(node.callFrame.url, node.callFrame.functionName));
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
@@ -77,6 +92,10 @@ export function summarizeProfile(file: string, top = 25): string {
       .map(([k, v]) => `| ${pct(v)} | ${k} |`);
   return [
     `CPU profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (percentages of busy time)`,
+    '',
+    '| self | concern |',
+    '|---|---|',
+    ...rows(selfByConcern, CONCERNS.length + 1),
     '',
     '| self | package |',
     '|---|---|',

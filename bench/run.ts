@@ -5,6 +5,8 @@
  *              --rounds 3 --duration 10 --connections 50 --rss-requests 1000000
  *   telemetry  bench/telemetry.ts: metrics, logs and traces vs telemetry off, saturation and open loop
  *              --rounds 3 --duration 4 --connections 50 --rate 1000 --warmup 10 --measure 20
+ *              --max-other-load 15: a window in which other processes took more of core 0 is measured
+ *              again (saturation up to 3 times, open loop twice), and flagged if it stays above
  *              --profile <scenario> [--profile-seconds 10]: node --cpu-prof on one scenario instead
  *              --diagnose full-10[,…]: open loop with GC pauses and span exports lined up with the tail
  *              --experiments: pino destination variants (bench/log-destination-server.ts), saturation
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     diagnose: { type: 'string' },
     experiments: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
+    'max-other-load': { type: 'string', default: '15' },
   },
   strict: false,
 });
@@ -89,6 +92,7 @@ if (only.includes('telemetry')) {
     rate: num(values.rate, 1000),
     warmupSeconds: num(values.warmup, quick ? 1 : 10),
     measureSeconds: num(values.measure, quick ? 2 : 20),
+    maxOtherLoad: num(values['max-other-load'], 15),
     ...(str(values.profile) && { profile: str(values.profile)! }),
     profileSeconds: num(values['profile-seconds'], 10),
     ...(str(values.diagnose) && { diagnose: str(values.diagnose)! }),

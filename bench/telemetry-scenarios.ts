@@ -19,6 +19,8 @@ export interface TelemetryBenchOptions {
   readonly rate: number;
   readonly warmupSeconds: number;
   readonly measureSeconds: number;
+  /** % of core 0 taken by other processes above which a measurement is taken again (and flagged if it stays above). */
+  readonly maxOtherLoad: number;
   /** Scenario id to profile with node --cpu-prof instead of running the benchmark. */
   readonly profile?: string;
   readonly profileSeconds: number;
@@ -151,8 +153,6 @@ export async function openLoopScenario(id: OpenLoopId): Promise<Scenario> {
 
 /** Variants of the log destination (bench/log-destination-server.ts), against server.ts's own. */
 export const EXPERIMENTS: readonly Scenario[] = [
-  byId('off'),
-  byId('logs-only'),
   { ...byId('logs-only'), id: 'logs-only-control', label: 'logs only, experiment server, minLength 0 (as server.ts)', entry: 'log-destination' },
   {
     ...byId('logs-only'),
@@ -177,4 +177,20 @@ export const EXPERIMENTS: readonly Scenario[] = [
     entry: 'log-destination',
     extraEnv: { BENCH_LOG_MIN_LENGTH: '4096' },
   },
+  // What tracing costs a request that is not sampled: hooks, context, the sampler, promise hooks.
+  { ...byId('trace-10'), id: 'trace-0', label: 'traces only 0 % (ratio 0: the per-request fixed cost)', tracing: { ...byId('trace-10').tracing!, ratio: 0 } },
+  { ...byId('trace-10'), id: 'trace-1', label: 'traces only 1 %', tracing: { ...byId('trace-10').tracing!, ratio: 0.01 } },
+  // Smaller export batches: shorter serialization stalls of the event loop, as many bytes in all.
+  { ...byId('full-10'), id: 'full-10-batch128', label: '(4) 10 %, OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128', extraEnv: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' } },
 ];
+
+/** --experiments: the log destination variants against server.ts's own, at saturation. */
+export const LOG_EXPERIMENTS = ['off', 'logs-only', 'logs-only-control', 'logs-only-4k', 'logs-only-sync', 'logs-only-noop', 'metrics-logs', 'metrics-logs-4k'];
+
+/** A scenario by id, from the benchmark's, the collector-down one, or the experiments. */
+export async function anyScenario(id: string): Promise<Scenario> {
+  if ((OPEN_LOOP as readonly string[]).includes(id)) return openLoopScenario(id as OpenLoopId);
+  const found = [...SCENARIOS, ...EXPERIMENTS].find((s) => s.id === id);
+  if (!found) throw new Error(`unknown scenario ${id} (known: ${[...SCENARIOS, ...EXPERIMENTS].map((s) => s.id).join(', ')}, down-10)`);
+  return found;
+}

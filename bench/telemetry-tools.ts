@@ -11,13 +11,13 @@ import { summarizeProfile } from './cpu-profile.js';
 import { median, runLoad } from './lib.js';
 import { startOtlpSink } from './otlp-sink.js';
 import type { ServiceProcess } from './service-process.js';
-import { fmt, openLoop, saturate, table, type Diagnosis, type SaturationSample } from './telemetry-measure.js';
-import { OPEN_LOOP, openLoopScenario, root, SCENARIOS, start, type OpenLoopId, type Scenario, type TelemetryBenchOptions } from './telemetry-scenarios.js';
+import { fmt, leastDisturbed, openLoop, saturate, table, type Diagnosis, type SaturationSample } from './telemetry-measure.js';
+import { anyScenario, root, start, type Scenario, type TelemetryBenchOptions } from './telemetry-scenarios.js';
 
 /** CPU-profile one scenario at saturation (node --cpu-prof on the server) and summarize it. */
 export async function profileScenario(id: string, options: TelemetryBenchOptions): Promise<string> {
-  const s = SCENARIOS.find((x) => x.id === id);
-  if (!s || s.echo) throw new Error(`--profile: unknown scenario ${id} (one of ${SCENARIOS.filter((x) => !x.echo).map((x) => x.id).join(', ')})`);
+  const s = await anyScenario(id);
+  if (s.echo) throw new Error('--profile: the bare echo is not the service');
   const { singleBody } = await readBodies();
   const dir = `${root}/bench/results/profiles`;
   await mkdir(dir, { recursive: true });
@@ -66,8 +66,7 @@ export async function diagnose(ids: readonly string[], options: TelemetryBenchOp
   const sink = await startOtlpSink();
   try {
     for (const id of ids) {
-      if (!(OPEN_LOOP as readonly string[]).includes(id)) throw new Error(`--diagnose: unknown ${id} (one of ${OPEN_LOOP.join(', ')})`);
-      const o = await openLoop(await openLoopScenario(id as OpenLoopId), sink, singleBody, options, dir, true);
+      const o = await openLoop(await anyScenario(id), sink, singleBody, options, dir, true);
       const d = o.diagnosis!;
       const t0 = d.measureStartEpochMs;
       const windowEnd = t0 + options.measureSeconds * 1000;
@@ -117,13 +116,16 @@ export async function runExperiments(list: readonly Scenario[], options: Telemet
   const baseline = list[0]!.id;
   const { singleBody } = await readBodies();
   const servers = new Map<string, ServiceProcess>();
+  const sink = list.some((s) => s.tracing?.endpoint.kind === 'live') ? await startOtlpSink() : undefined;
   try {
-    for (const s of list) servers.set(s.id, await start(s, undefined));
+    for (const s of list) servers.set(s.id, await start(s, sink));
     for (const s of list) await runLoad({ url: `${servers.get(s.id)!.url}/predict`, body: singleBody, connections: options.connections, durationSeconds: options.quick ? 1 : 2 });
     const samples = new Map<string, SaturationSample[]>(list.map((s) => [s.id, []]));
     for (let round = 0; round < options.rounds; round++) {
       for (const s of round % 2 === 0 ? list : [...list].reverse()) {
-        const r = await saturate(servers.get(s.id)!, s, singleBody, options.connections, options.durationSeconds);
+        const r = await leastDisturbed(s.id, options.maxOtherLoad, 3, () =>
+          saturate(servers.get(s.id)!, s, singleBody, options.connections, options.durationSeconds),
+        );
         samples.get(s.id)!.push(r);
         console.log(`round ${round + 1}/${options.rounds} ${s.id}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req, other load ${r.otherLoadPercent.toFixed(0)} %`);
       }
@@ -150,5 +152,6 @@ export async function runExperiments(list: readonly Scenario[], options: Telemet
     await writeFile(`${root}/bench/results/telemetry-scenarios-${stamp}.md`, `# ${title}\n\n${text}\n`);
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()));
+    await sink?.close();
   }
 }

@@ -21,10 +21,11 @@ import { readBodies } from './core.js';
 import { CAN_PIN, median, runLoad } from './lib.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { scrape, type ServiceProcess } from './service-process.js';
-import { openLoop, saturate, type OpenLoopFigures, type SaturationSample } from './telemetry-measure.js';
+import { leastDisturbed, openLoop, saturate, type OpenLoopFigures, type SaturationSample } from './telemetry-measure.js';
 import { buildReport, ratioOf } from './telemetry-report.js';
 import {
-  EXPERIMENTS,
+  anyScenario,
+  LOG_EXPERIMENTS,
   OPEN_LOOP,
   openLoopScenario,
   predictPath,
@@ -38,16 +39,10 @@ import { diagnose, profileScenario, runExperiments } from './telemetry-tools.js'
 
 export type { TelemetryBenchOptions };
 
-const fail = (message: string): never => {
-  throw new Error(message);
-};
-
 export async function runTelemetryBench(options: TelemetryBenchOptions): Promise<void> {
   if (options.experiments || options.scenarios) {
-    const known = [...SCENARIOS, ...EXPERIMENTS];
-    const ids = [...new Set(options.scenarios?.split(',') ?? EXPERIMENTS.map((s) => s.id))];
-    const list = ids.map((id) => known.find((s) => s.id === id) ?? fail(`--scenarios: unknown ${id} (known: ${known.map((s) => s.id).join(', ')})`));
-    await runExperiments(list, options);
+    const ids = [...new Set(options.scenarios?.split(',') ?? LOG_EXPERIMENTS)];
+    await runExperiments(await Promise.all(ids.map(anyScenario)), options);
     return;
   }
   if (options.profile) {
@@ -76,7 +71,7 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
       // Alternate the order so that a drift of the machine over a round does not favour one end.
       const order = round % 2 === 0 ? SCENARIOS : [...SCENARIOS].reverse();
       for (const s of order) {
-        const r = await saturate(servers.get(s.id)!, s, singleBody, connections, durationSeconds);
+        const r = await leastDisturbed(s.id, options.maxOtherLoad, 3, () => saturate(servers.get(s.id)!, s, singleBody, connections, durationSeconds));
         samples.get(s.id)!.push(r);
         console.log(
           `round ${round + 1}/${rounds} ${s.id}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req, p99 ${r.p99Ms} ms, errors ${r.errors}`,
@@ -116,7 +111,9 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
     // Phase 2: open loop at a fixed rate, one fresh server at a time.
     console.log(`\nopen loop: ${options.rate} req/s, ${options.warmupSeconds} s warm-up + ${options.measureSeconds} s measured per scenario`);
     const open = new Map<OpenLoopId, OpenLoopFigures>();
-    for (const id of OPEN_LOOP) open.set(id, await openLoop(await openLoopScenario(id), sink, singleBody, options, dir));
+    for (const id of OPEN_LOOP) {
+      open.set(id, await leastDisturbed(id, options.maxOtherLoad, 2, async () => openLoop(await openLoopScenario(id), sink, singleBody, options, dir)));
+    }
 
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
     const report = buildReport(options, saturation, open, elapsedSeconds);
