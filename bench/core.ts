@@ -7,6 +7,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CAN_PIN, median, rssMb, runLoad, startServer, type LoadResult } from './lib.js';
+import { startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 
@@ -36,7 +37,10 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   const { singleBody, batchBody } = await readBodies();
 
   const echo = await startServer('bare echo', ['--import', 'tsx', `${root}/bench/bare-echo.ts`]);
-  const service = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
+  // Default configuration (metrics, one info log line per request, drift on; tracing needs
+  // --import and a collector: see the telemetry bench), stdout to /dev/null rather than a pipe
+  // into this process, which would make the load generator parse every log line.
+  const service = await startService({ name: 'service', args: ['--enable-source-maps', `${root}/dist/server.js`], env: {}, readyPath: '/ready' });
 
   const scenarios = [
     { name: 'bare Fastify echo', url: `${echo.url}/echo`, body: singleBody, rows: 1 },
@@ -75,7 +79,7 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   );
 
   // Memory: a fresh service, RSS after 100k and after rssRequests requests.
-  const fresh = await startServer('service', ['--enable-source-maps', `${root}/dist/server.js`]);
+  const fresh = await startService({ name: 'service', args: ['--enable-source-maps', `${root}/dist/server.js`], env: {}, readyPath: '/ready' });
   const rss: { requests: number; rssMb: number }[] = [{ requests: 0, rssMb: rssMb(fresh.pid) }];
   let sent = 0;
   for (const target of [100_000, rssRequests].filter((v, i, a) => a.indexOf(v) === i && v > 0)) {
