@@ -5,6 +5,8 @@ import { z } from 'zod';
 export const PACKAGED_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A `true`/`false` variable (lower case after trimming; anything else names the variable). */
+export const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
@@ -33,10 +35,8 @@ export const envSchema = z.object({
   DEFAULT_MODEL_VERSION: identifier
     .default('v1.0')
     .describe('Version used when a request gives neither `model_name` nor `model_version`; must be loaded'),
-  METRICS_ENABLED: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true')
+  METRICS_ENABLED: flag
+    .default(true)
     .describe('`false`: no `/metrics` and no metric recording (the benchmark baseline)'),
   LOG_PAYLOAD_SAMPLE_RATIO: z.coerce
     .number()
@@ -48,10 +48,8 @@ export const envSchema = z.object({
     .string()
     .default('')
     .describe('Comma list of features logged as "[REDACTED]" in sampled payloads'),
-  DRIFT_ENABLED: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true')
+  DRIFT_ENABLED: flag
+    .default(true)
     .describe('`false`: no drift window, no drift job, no `/drift`'),
   DRIFT_METHOD: z
     .enum(['robust', 'evidently'])

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { StartupError } from '../errors.js';
+import { flag } from './config-schema.js';
 import type { TracingOptions } from '../telemetry/tracing.js';
 
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /**
  * The OpenTelemetry variables the service reads (names and meanings from the OpenTelemetry
