@@ -10,17 +10,28 @@ export interface MonitoredModel {
 
 export type DriftRunOutcome = 'success' | 'skipped' | 'failed';
 
+/** The part of a worker_threads Worker the job uses: a real Worker satisfies it. */
+export type DriftWorkerThread = Pick<Worker, 'postMessage' | 'on' | 'terminate' | 'unref'>;
+
 export interface DriftJobOptions extends ModelDriftOptions {
   readonly models: readonly MonitoredModel[];
   readonly intervalMs: number;
   /** Each new report (app.ts publishes it as gauges and keeps it for GET /drift). */
   readonly onReport: (report: ModelDriftReport) => void;
-  /** Every scheduled evaluation of a model, with its outcome (counted as a metric). */
+  /**
+   * Every scheduled evaluation of a model, with its outcome (counted as a metric). An evaluation
+   * cut short by close() has no outcome: shutting down is not a failure.
+   */
   readonly onRun: (model: ModelReference, outcome: DriftRunOutcome) => void;
-  /** A failed evaluation or a crashed worker; the job goes on. */
+  /** A failed evaluation, a timeout or a crashed worker; the job goes on. Never called for close(). */
   readonly onError: (model: ModelReference | undefined, message: string) => void;
-  /** Longest wait for one evaluation before it counts as failed and the worker is replaced. */
+  /** Longest wait for one evaluation before it counts as failed and the worker is replaced. Default 60 000. */
   readonly evaluationTimeoutMs?: number;
+  /**
+   * Starts a worker answering EvaluateRequests (the protocol of drift-worker.ts). Default: the
+   * drift-worker module beside this one. Tests pass workers that hang, crash or answer on demand.
+   */
+  readonly startWorker?: (init: WorkerInit) => DriftWorkerThread;
 }
 
 export interface DriftJob {
@@ -31,6 +42,10 @@ export interface DriftJob {
    * skipped). Resolves when the run is over; never rejects.
    */
   runNow(): Promise<void>;
+  /**
+   * Stop the timer, cancel the evaluation in progress (reported neither as a run nor as an
+   * error), terminate every worker and wait for the run to end. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -38,93 +53,119 @@ export interface DriftJob {
  * Start the worker beside this module. From TypeScript sources (tests, `npm run dev`) the worker
  * registers tsx first: Node 20 ignores `--import` in a worker's execArgv.
  */
-function startWorker(workerData: WorkerInit): Worker {
+function startDriftWorker(workerData: WorkerInit): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./drift-worker.js', import.meta.url), { workerData });
   const entry = JSON.stringify(new URL('./drift-worker.ts', import.meta.url).href);
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); });`, { eval: true, workerData });
 }
 
+type Evaluation =
+  | { readonly status: 'done'; readonly report: ModelDriftReport }
+  | { readonly status: 'failed'; readonly message: string }
+  | { readonly status: 'cancelled' };
+
+/**
+ * One worker and the requests it owns. Requests live with their worker so that a retired
+ * worker's late `exit` (after a timeout or a crash) settles only its own requests, never those
+ * of the worker that replaced it.
+ */
+interface WorkerSlot {
+  readonly thread: DriftWorkerThread;
+  readonly pending: Map<number, (evaluation: Evaluation) => void>;
+}
+
 export function createDriftJob(options: DriftJobOptions): DriftJob {
   const { models, onReport, onRun, onError } = options;
   const timeoutMs = options.evaluationTimeoutMs ?? 60_000;
+  const startWorker = options.startWorker ?? startDriftWorker;
   const init: WorkerInit = {
     references: models.map((m) => ({ ...m.reference, key: keyOf(m.reference) })),
     options: { method: options.method, minRows: options.minRows },
   };
-  let worker: Worker | undefined;
+  /** The worker new requests go to; undefined until the first run and after it is retired. */
+  let current: WorkerSlot | undefined;
+  /** Every worker not yet exited, retired ones included: close() terminates and waits for them all. */
+  const live = new Set<WorkerSlot>();
   let nextId = 0;
-  const pending = new Map<number, (response: EvaluateResponse) => void>();
   let running: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let closed = false;
+  let closing: Promise<void> | undefined;
 
-  const failAll = (message: string) => {
-    for (const [id, resolve] of pending) resolve({ id, error: message });
-    pending.clear();
-  };
-  const spawn = (): Worker => {
-    const w = startWorker(init);
-    w.unref();
-    w.on('message', (response: EvaluateResponse) => {
-      const resolve = pending.get(response.id);
-      pending.delete(response.id);
-      resolve?.(response);
-    });
-    // A crashed worker fails what it was doing; the next run starts a new one.
-    w.on('error', (err) => {
-      if (worker === w) worker = undefined;
-      failAll(`drift worker crashed: ${err.message}`);
-    });
-    w.on('exit', (code) => {
-      if (worker === w) worker = undefined;
-      if (!closed) failAll(`drift worker exited with code ${code}`);
-    });
-    return w;
+  /** Stop sending requests to this worker and settle the requests it still owns. */
+  const retire = (slot: WorkerSlot, evaluation: Evaluation) => {
+    if (current === slot) current = undefined;
+    const settles = [...slot.pending.values()];
+    slot.pending.clear();
+    for (const settle of settles) settle(evaluation);
   };
 
-  const evaluate = (model: MonitoredModel): Promise<EvaluateResponse> => {
-    worker ??= spawn();
-    const w = worker;
+  const spawn = (): WorkerSlot => {
+    const slot: WorkerSlot = { thread: startWorker(init), pending: new Map() };
+    live.add(slot);
+    slot.thread.unref();
+    slot.thread.on('message', (response: EvaluateResponse) => {
+      slot.pending.get(response.id)?.('error' in response ? { status: 'failed', message: response.error } : { status: 'done', report: response.report });
+    });
+    // An uncaught exception in the worker: 'error', then 'exit'. The next evaluation starts a new worker.
+    slot.thread.on('error', (err: Error) => retire(slot, { status: 'failed', message: `drift worker crashed: ${err.message}` }));
+    slot.thread.on('exit', (code: number) => {
+      live.delete(slot);
+      retire(slot, { status: 'failed', message: `drift worker exited with code ${code}` });
+    });
+    return slot;
+  };
+
+  const evaluate = (model: MonitoredModel): Promise<Evaluation> => {
+    const slot = (current ??= spawn());
     const id = nextId++;
     const snapshot = model.window.snapshot();
     const request: EvaluateRequest = { id, key: keyOf(model.reference), snapshot };
-    return new Promise<EvaluateResponse>((resolve) => {
+    return new Promise<Evaluation>((resolve) => {
       const timeout = setTimeout(() => {
-        pending.delete(id);
-        resolve({ id, error: `drift evaluation took longer than ${timeoutMs} ms; worker replaced` });
-        if (worker === w) worker = undefined;
-        void w.terminate();
+        retire(slot, { status: 'failed', message: `drift evaluation took longer than ${timeoutMs} ms; worker replaced` });
+        void slot.thread.terminate();
       }, timeoutMs);
       timeout.unref();
-      pending.set(id, (response) => {
+      const settle = (evaluation: Evaluation) => {
         clearTimeout(timeout);
-        resolve(response);
-      });
-      // The snapshot's buffers move to the worker: no copy, no retained memory here.
-      w.postMessage(request, [...snapshot.columns.map((c) => c.buffer), snapshot.scores.buffer] as ArrayBuffer[]);
+        slot.pending.delete(id);
+        resolve(evaluation);
+      };
+      slot.pending.set(id, settle);
+      try {
+        // The snapshot's buffers move to the worker: no copy, no retained memory here.
+        slot.thread.postMessage(request, [...snapshot.columns.map((c) => c.buffer), snapshot.scores.buffer] as ArrayBuffer[]);
+      } catch (err) {
+        settle({ status: 'failed', message: `drift evaluation not sent to the worker: ${err instanceof Error ? err.message : String(err)}` });
+      }
     });
   };
 
   const run = async () => {
     for (const model of models) {
-      if (closed) return;
+      if (closing) return;
+      let failure: string | undefined;
       try {
-        const response = await evaluate(model);
-        if ('error' in response) {
-          onRun(model.reference, 'failed');
-          onError(model.reference, response.error);
-        } else {
-          onReport(response.report);
+        const evaluation = await evaluate(model);
+        // Cut short by close(): no outcome at all, the run just ends.
+        if (evaluation.status === 'cancelled') return;
+        if (evaluation.status === 'failed') failure = evaluation.message;
+        else {
+          onReport(evaluation.report);
           onRun(model.reference, 'success');
         }
       } catch (err) {
+        failure = err instanceof Error ? err.message : String(err);
+      }
+      if (failure !== undefined) {
         onRun(model.reference, 'failed');
-        onError(model.reference, err instanceof Error ? err.message : String(err));
+        onError(model.reference, failure);
       }
     }
   };
 
   const runNow = (): Promise<void> => {
+    if (closing) return running ?? Promise.resolve();
     if (running) {
       for (const model of models) onRun(model.reference, 'skipped');
       return running;
@@ -133,20 +174,24 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
     return running;
   };
 
+  const close = async () => {
+    if (timer) clearInterval(timer);
+    const slots = [...live];
+    for (const slot of slots) retire(slot, { status: 'cancelled' });
+    await Promise.all(slots.map((slot) => slot.thread.terminate()));
+    await running;
+  };
+
   return {
     start() {
-      if (timer || closed) return;
+      if (timer || closing) return;
       timer = setInterval(() => void runNow(), options.intervalMs);
       timer.unref();
     },
     runNow,
-    async close() {
-      closed = true;
-      if (timer) clearInterval(timer);
-      failAll('drift job closed');
-      const w = worker;
-      worker = undefined;
-      if (w) await w.terminate();
+    close() {
+      closing ??= close();
+      return closing;
     },
   };
 }
