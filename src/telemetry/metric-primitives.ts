@@ -41,6 +41,19 @@ interface PromClientValue {
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 
+/**
+ * A registry's exposition in `format`. prom-client escapes backslash and newline in HELP but not
+ * the double quote, which OpenMetrics requires there (its ABNF: HELP is an escaped-string, whose
+ * normal-char excludes DQUOTE; client_golang writes \" too). The text format must not get it:
+ * its HELP knows only \\ and \n, and Prometheus' text parser rejects \" ("invalid escape sequence").
+ * prom-client writes no quote anywhere else on a HELP line, so a quote there is always help text.
+ */
+export async function renderExposition(registry: { metrics(): Promise<string> }, format: ExpositionFormat): Promise<string> {
+  const text = await registry.metrics();
+  if (format === 'text') return text;
+  return text.replace(/^# HELP .*".*$/gm, (line) => line.replaceAll('"', '\\"'));
+}
+
 abstract class Family<S> {
   private readonly byKey = new Map<string, S>();
   protected readonly series: { labels: Record<string, string>; series: S }[] = [];
@@ -125,8 +138,13 @@ abstract class Family<S> {
 
 export class CounterSeries {
   value = 0;
+  /**
+   * A NaN or negative increment is ignored: a counter's total must be non-NaN and never go down
+   * (OpenMetrics, Counter), and one bad call must not poison the series until the process restarts.
+   * prom-client throws instead; a throw here would reach the request.
+   */
   inc(by = 1): void {
-    this.value += by;
+    if (by > 0) this.value += by;
   }
 }
 
@@ -163,6 +181,23 @@ export class GaugeFamily extends Family<GaugeSeries> {
   }
 }
 
+/**
+ * What an observation does, for histograms whose bucket bounds are all >= 0 (the only kind
+ * HistogramFamily builds; see there). OpenMetrics 1.0, Histogram: "Semantically, Sum, and buckets
+ * values are counters so MUST NOT be NaN or negative", and "If present, the Sum value MUST equal
+ * the Sum of all the measured event values".
+ *
+ * - NaN is recorded nowhere: it is in no bucket (NaN <= le is false even for +Inf), the +Inf bucket
+ *   must equal _count, and a NaN _sum would stay NaN forever. observe() returns -1 for it. No new
+ *   series counts it: for the score histograms, ml_predictions_total{status="success"} minus their
+ *   _count is the number of rows the model scored NaN.
+ * - A negative value (and -Inf) is clamped to 0, the lower edge of what the buckets describe: it is
+ *   counted in the lowest bucket (le = first bound, which holds every value below it anyway) and in
+ *   _count, and adds 0 to _sum. So _sum is the sum of max(value, 0): it never goes down, rate() on it
+ *   stays valid, and the bucket counts are exactly what they would be unclamped.
+ * - +Inf is counted in the +Inf bucket and makes _sum +Inf, as the spec's "sum of all the measured
+ *   values" says and client_golang does; the schema keeps request values finite (feature-schema.ts).
+ */
 export class HistogramSeries {
   /** Non-cumulative counts per bucket; the last slot is +Inf. */
   readonly counts: Float64Array;
@@ -179,7 +214,13 @@ export class HistogramSeries {
     this.exemplarTimes = new Float64Array(bounds.length + 1);
   }
 
+  /** Record `value`; returns its bucket, or -1 for NaN (not recorded). See the class comment. */
   observe(value: number): number {
+    // One comparison on the common path: false for NaN and for negatives.
+    if (!(value >= 0)) {
+      if (Number.isNaN(value)) return -1;
+      value = 0;
+    }
     const bounds = this.bounds;
     let bucket = 0;
     // Linear scan: 8-14 buckets, cheaper than a binary search at this size.
@@ -190,9 +231,13 @@ export class HistogramSeries {
     return bucket;
   }
 
-  /** Observe and remember `traceId` as the bucket's exemplar (OpenMetrics only renders these). */
+  /**
+   * Observe and remember `traceId` as the bucket's exemplar (OpenMetrics only renders these). The
+   * exemplar keeps the value as given: a clamped negative still lies in its bucket's range.
+   */
   observeWithExemplar(value: number, traceId: string): void {
     const bucket = this.observe(value);
+    if (bucket < 0) return;
     this.exemplarTraceIds[bucket] = traceId;
     this.exemplarValues[bucket] = value;
     this.exemplarTimes[bucket] = Date.now() / 1000;
@@ -212,6 +257,15 @@ export class HistogramFamily extends Family<HistogramSeries> {
   constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[]) {
     super(name, help, labelNames);
     if (labelNames.includes('le')) throw new Error(`${name}: "le" is reserved`);
+    // Finite, unique and increasing (the +Inf bucket is always added), and never negative: with a
+    // negative bound OpenMetrics forbids the _sum ("Negative threshold buckets MAY be used, but then
+    // the Histogram MetricPoint MUST NOT contain a sum value"), which the seed metrics expose. A
+    // signed quantity is two histograms, as the Prometheus docs suggest ("Histograms and summaries").
+    buckets.forEach((bound, i) => {
+      if (!(Number.isFinite(bound) && bound >= 0 && (i === 0 || bound > buckets[i - 1]!))) {
+        throw new Error(`${name}: bucket bounds must be finite, >= 0 and increasing, got [${buckets.join(', ')}]`);
+      }
+    });
     this.bounds = Float64Array.from(buckets);
   }
 

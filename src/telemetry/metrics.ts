@@ -3,6 +3,7 @@ import {
   CounterFamily,
   GaugeFamily,
   HistogramFamily,
+  renderExposition,
   type ExpositionFormat,
   type PromClientMetricView,
 } from './metric-primitives.js';
@@ -249,7 +250,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   return {
     ...m,
-    render: (format) => registries[format].metrics(),
+    render: (format) => renderExposition(registries[format], format),
     contentType: { text: registries.text.contentType, openmetrics: registries.openmetrics.contentType },
   };
 }

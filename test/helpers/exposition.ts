@@ -1,4 +1,9 @@
-/** A minimal parser of the Prometheus text exposition format, for assertions. */
+import { spawnSync } from 'node:child_process';
+
+/**
+ * A minimal parser of the Prometheus text format and OpenMetrics, for assertions. It checks little:
+ * conformance is for promtool (text format) and the reference parser below (OpenMetrics).
+ */
 export interface Sample {
   readonly name: string;
   readonly labels: Record<string, string>;
@@ -17,9 +22,46 @@ export interface Exposition {
   seriesIds(): Set<string>;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
+const LABEL = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\.)*)"(,?)/;
+/** A float as Prometheus' parsers read it (Go's ParseFloat: NaN and ±Inf in any case). */
+const FLOAT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?|inf(?:inity)?|nan)$/i;
 
+/** `\\`, `\n` and (OpenMetrics) `\"`, the escapes of label values and HELP text. */
+export function unescapeExposition(escaped: string): string {
+  return escaped.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+}
+
+export function parseFloatValue(token: string): number {
+  if (!FLOAT.test(token)) throw new Error(`not a float: ${token}`);
+  if (/nan/i.test(token)) return Number.NaN;
+  if (/inf/i.test(token)) return token.startsWith('-') ? -Infinity : Infinity;
+  return Number(token);
+}
+
+/** One sample line: name, labels (quote-aware: a value may hold `}`, `,` or `=`), value; the rest is ignored. */
+function parseSample(line: string): Sample {
+  const name = NAME.exec(line)?.[0];
+  if (!name) throw new Error(`unparsable line: ${line}`);
+  let rest = line.slice(name.length);
+  const labels: Record<string, string> = {};
+  if (rest.startsWith('{')) {
+    rest = rest.slice(1);
+    while (!rest.startsWith('}')) {
+      const label = LABEL.exec(rest);
+      if (!label) throw new Error(`unparsable labels: ${line}`);
+      labels[label[1]!] = unescapeExposition(label[2]!);
+      rest = rest.slice(label[0].length);
+      if (!label[3] && !rest.startsWith('}')) throw new Error(`unparsable labels: ${line}`);
+    }
+    rest = rest.slice(1);
+  }
+  const value = /^ (\S+)/.exec(rest);
+  if (!value) throw new Error(`unparsable line: ${line}`);
+  return { name, labels, value: parseFloatValue(value[1]!) };
+}
+
+/** Parse the text format or OpenMetrics (comments such as `# UNIT` and `# EOF`, timestamps and exemplars are skipped). */
 export function parseExposition(text: string): Exposition {
   const help = new Map<string, string>();
   const type = new Map<string, string>();
@@ -27,16 +69,12 @@ export function parseExposition(text: string): Exposition {
   for (const line of text.split('\n')) {
     if (line.startsWith('# HELP ')) {
       const [name, ...rest] = line.slice(7).split(' ');
-      help.set(name!, rest.join(' '));
+      help.set(name!, unescapeExposition(rest.join(' ')));
     } else if (line.startsWith('# TYPE ')) {
       const [name, kind] = line.slice(7).split(' ');
       type.set(name!, kind!);
     } else if (line && !line.startsWith('#')) {
-      const m = SAMPLE.exec(line);
-      if (!m) throw new Error(`unparsable line: ${line}`);
-      const labels: Record<string, string> = {};
-      for (const l of (m[3] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
-      samples.push({ name: m[1]!, labels, value: Number(m[4]) });
+      samples.push(parseSample(line));
     }
   }
   const find = (name: string, labels: Record<string, string> = {}) =>
@@ -53,5 +91,45 @@ export function parseExposition(text: string): Exposition {
     },
     seriesIds: () =>
       new Set(samples.map((s) => `${s.name}{${Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')}}`)),
+  };
+}
+
+export interface ReferenceParse {
+  /** The parser's error, or '' when it accepted the exposition. */
+  readonly error: string;
+  /** What it read: sample name, labels, value. */
+  readonly samples: Sample[];
+}
+
+const OPENMETRICS_PARSE = `
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+try:
+    families = list(text_string_to_metric_families(sys.stdin.read()))
+except Exception as e:
+    print(json.dumps({"error": str(e) or type(e).__name__, "samples": []}))
+else:
+    print(json.dumps({"error": "", "samples": [{"name": s.name, "labels": s.labels, "value": repr(float(s.value))} for f in families for s in f.samples]}))
+`;
+
+/**
+ * The OpenMetrics parser of prometheus_client (Python), which validates the semantics too (no NaN
+ * or negative _sum, _count equal to the +Inf bucket); Prometheus has no command that parses
+ * OpenMetrics. From Debian's python3-prometheus-client; undefined, with a warning, when absent.
+ * Not required under CI: .ci/run does not install it.
+ */
+export function openMetricsReferenceParser(): ((text: string) => ReferenceParse) | undefined {
+  const python = ['python3', '/usr/bin/python3'].find(
+    (bin) => spawnSync(bin, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0,
+  );
+  if (python === undefined) {
+    console.warn('\n*** SKIPPING the OpenMetrics reference parser: install it with: apt-get install -y python3-prometheus-client ***\n');
+    return undefined;
+  }
+  return (text) => {
+    const run = spawnSync(python, ['-c', OPENMETRICS_PARSE], { input: text, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`python3 failed: ${run.stderr}`);
+    const parsed = JSON.parse(run.stdout) as { error: string; samples: { name: string; labels: Record<string, string>; value: string }[] };
+    return { error: parsed.error, samples: parsed.samples.map((s) => ({ ...s, value: parseFloatValue(s.value) })) };
   };
 }
