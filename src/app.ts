@@ -137,6 +137,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
       // On close, requests arriving on kept-alive connections get 503 + Connection: close.
       return503OnClosing: true,
+      // The router's and Node's HTTP parser's errors answered through the one error catalogue.
+      frameworkErrors: errors.frameworkErrors,
+      clientErrorHandler: errors.clientErrorHandler,
     });
     // Only JSON is accepted (415 otherwise): text/plain bodies would reach validation as strings.
     app.removeAllContentTypeParsers();
@@ -188,10 +191,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       done(null, payload);
     });
     app.setErrorHandler(errors.handler);
-    app.setNotFoundHandler((request, reply) => {
-      telemetry.rejected('not_found');
-      return reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.slice(0, 128)}` });
-    });
+    app.setNotFoundHandler(errors.notFound);
 
     await app.register(healthRoutes, { registry, readiness });
     await app.register(predictRoutes, {

@@ -1,10 +1,12 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_STATUS, type ErrorCode } from '../errors.js';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_STATUS, errorBody, quoteInput, type ErrorBody, type ErrorCode } from '../errors.js';
 import type { PredictionTelemetry } from '../telemetry/prediction-telemetry.js';
 
 interface ClientError {
   readonly statusCode: number;
-  readonly body: { error: ErrorCode; message: string; field?: string };
+  readonly body: ErrorBody;
 }
 
 interface AjvError {
@@ -13,6 +15,20 @@ interface AjvError {
   message?: string;
   params: Record<string, unknown>;
 }
+
+/** The value of the `reason` label of ml_requests_rejected_total for a 4xx code. */
+export function rejectionReasonOf(code: ErrorCode): string {
+  return code.toLowerCase();
+}
+
+/**
+ * The closed set of rejection reasons, derived from the catalogue here and nowhere else: one per
+ * 4xx code. Their series are created at startup from this list and `send` counts only through
+ * `rejectionReasonOf`, so a new code adds exactly one series, at startup, never one per request.
+ */
+export const REJECTION_REASONS: readonly string[] = (Object.keys(ERROR_STATUS) as ErrorCode[])
+  .filter((code) => ERROR_STATUS[code] < 500)
+  .map(rejectionReasonOf);
 
 /** "/instances/3/amount" -> "instances[3].amount" */
 function fieldOf(instancePath: string): string {
@@ -46,36 +62,89 @@ function describeValidation(error: AjvError): { message: string; field: string }
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-/** Map any error to the response a client gets; unknown errors become a generic 500. */
-export function toClientError(error: FastifyError | AppError | Error, bodyLimit: number): ClientError {
-  if (error instanceof AppError) {
-    const body: ClientError['body'] = { error: error.code, message: error.message };
-    if (error.field !== undefined) body.field = error.field;
-    return { statusCode: error.statusCode, body };
+const clientError = (code: ErrorCode, message: string, field?: string): ClientError => ({
+  statusCode: ERROR_STATUS[code],
+  body: errorBody(code, message, field),
+});
+
+/** The catalogue code for a status Fastify or Node chose when no mapping below names the error. */
+function codeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 404:
+      return 'NOT_FOUND';
+    case 408:
+      return 'REQUEST_TIMEOUT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 414:
+      return 'URI_TOO_LONG';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
+    case 503:
+      return 'SERVICE_UNAVAILABLE';
+    default:
+      return status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
   }
+}
+
+/**
+ * Map any error to the response a client gets: always a catalogue code with its own status and a
+ * body within MAX_ERROR_BODY_BYTES. `url` is the request's, for the router's errors (whose
+ * Fastify messages echo the whole path). Unknown errors become a generic 500.
+ */
+export function toClientError(error: FastifyError | AppError | Error, bodyLimit: number, url = ''): ClientError {
+  if (error instanceof AppError) return clientError(error.code, error.message, error.field);
   const validation = (error as FastifyError).validation as AjvError[] | undefined;
   if (validation?.[0]) {
     const { field, message } = describeValidation(validation[0]);
-    return { statusCode: 400, body: { error: 'VALIDATION_ERROR', message, field } };
+    return clientError('VALIDATION_ERROR', message, field);
   }
+  // The client-reachable codes of Fastify 5 (node_modules/fastify/lib/errors.js); the others are
+  // raised while registering routes and plugins, before the server listens.
   switch ((error as FastifyError).code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_TYPE':
-      return { statusCode: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json' } };
+      return clientError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return {
-        statusCode: 413,
-        body: { error: 'PAYLOAD_TOO_LARGE', message: `request body exceeds the limit of ${bodyLimit} bytes (BODY_LIMIT)` },
-      };
+      return clientError('PAYLOAD_TOO_LARGE', `request body exceeds the limit of ${bodyLimit} bytes (BODY_LIMIT)`);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return clientError('BAD_REQUEST', 'request body size did not match Content-Length');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return clientError('MALFORMED_JSON', 'request body is empty; expected a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return clientError('MALFORMED_JSON', 'malformed JSON');
+    case 'FST_ERR_BAD_URL':
+      return clientError('BAD_REQUEST', `URL ${quoteInput(url)} has a percent-encoding that is not UTF-8`);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return clientError('URI_TOO_LONG', `a path parameter of ${quoteInput(url)} is longer than the router accepts`);
+    case 'FST_ERR_NOT_FOUND':
+      return clientError('NOT_FOUND', `no route for ${quoteInput(url)}`);
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      return clientError('SERVICE_UNAVAILABLE', 'the request timed out in the service');
     default:
       break;
   }
-  const status = (error as FastifyError).statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    // Other Fastify client errors (e.g. FST_ERR_CTP_INVALID_CONTENT_LENGTH): keep their status.
-    return { statusCode: status, body: { error: status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message.slice(0, 200) } };
+  const code = codeForStatus((error as FastifyError).statusCode ?? 500);
+  if (ERROR_STATUS[code] < 500) return clientError(code, error.message.slice(0, 200));
+  if (code === 'SERVICE_UNAVAILABLE') return clientError(code, 'service unavailable; retry later');
+  return clientError('INTERNAL_ERROR', 'internal error; see the service log for this request id');
+}
+
+/** A request-level failure Node's HTTP parser reports before Fastify sees a request. */
+function connectionErrorOf(error: ConnectionError): ClientError {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return clientError('REQUEST_TIMEOUT', 'the request did not arrive in time');
+    case 'HPE_HEADER_OVERFLOW':
+      return clientError('HEADERS_TOO_LARGE', `the request line and headers exceed ${maxHeaderSize} bytes`);
+    default: {
+      // llhttp's reason, e.g. "Invalid header value char" (HPE_INVALID_HEADER_TOKEN).
+      const reason = (error as ConnectionError & { reason?: unknown }).reason;
+      const detail = typeof reason === 'string' ? `${reason.slice(0, 80)} ` : '';
+      return clientError('BAD_REQUEST', `malformed HTTP request: ${detail}(${String(error.code).slice(0, 40)})`);
+    }
   }
-  return { statusCode: 500, body: { error: 'INTERNAL_ERROR', message: 'internal error; see the service log for this request id' } };
 }
 
 export interface ErrorResponder {
@@ -83,21 +152,53 @@ export interface ErrorResponder {
   send(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error, logMessage?: string): FastifyReply;
   /** For app.setErrorHandler: everything Fastify itself raises (body parsing, limits, bugs). */
   readonly handler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+  /** For app.setNotFoundHandler. */
+  readonly notFound: (request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+  /** For Fastify's `frameworkErrors` option: the router's errors (bad percent-encoding, a parameter too long). */
+  readonly frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
+  /**
+   * For Fastify's `clientErrorHandler` option: what Node's HTTP parser refuses (a malformed request
+   * line or header, headers too large, headers too slow) is answered in the same shape, on the raw
+   * socket as Fastify's default handler does, then the connection is closed.
+   */
+  readonly clientErrorHandler: (this: FastifyInstance, error: ConnectionError, socket: Socket) => void;
 }
 
 export function createErrorResponder(bodyLimit: number, telemetry: Pick<PredictionTelemetry, 'rejected'>): ErrorResponder {
   const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') => {
-    const { statusCode, body } = toClientError(error as FastifyError, bodyLimit);
+    const { statusCode, body } = toClientError(error as FastifyError, bodyLimit, request.url);
     // An expected 503 (AppError, e.g. no drift report yet) is a state, not a bug: no stack in the log.
     if (statusCode >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, logMessage);
     else if (statusCode >= 500) request.log.info({ error: body.error }, body.message);
-    else telemetry.rejected(body.error.toLowerCase());
+    else telemetry.rejected(rejectionReasonOf(body.error));
     return reply.code(statusCode).send(body);
   };
-  return { send, handler: (error, request, reply) => send(request, reply, error) };
+  return {
+    send,
+    handler: (error, request, reply) => send(request, reply, error),
+    notFound: (request, reply) => {
+      const url = request.url.length > 128 ? `${request.url.slice(0, 128)}…` : request.url;
+      return send(request, reply, new AppError('NOT_FOUND', `no route ${request.method} ${url}`));
+    },
+    frameworkErrors: (error, request, reply) => {
+      send(request, reply, error);
+    },
+    clientErrorHandler(error, socket) {
+      // Nothing can be answered on a reset or destroyed connection (Fastify's default handler does the same).
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      const { statusCode, body } = connectionErrorOf(error);
+      telemetry.rejected(rejectionReasonOf(body.error));
+      this.log.debug({ err: error }, 'malformed HTTP request');
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const json = JSON.stringify(body);
+      socket.end(
+        `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+        () => socket.destroy(),
+      );
+    },
+  };
 }
-
-/** The closed set of rejection reasons: every 4xx error code, lower-cased. */
-export const REJECTION_REASONS: readonly string[] = Object.entries(ERROR_STATUS)
-  .filter(([, status]) => status < 500)
-  .map(([code]) => code.toLowerCase());

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_STATUS, MAX_ERROR_BODY_BYTES, type ErrorCode } from '../../src/errors.js';
 import { sharedRegistry, startApp, type RunningApp } from '../helpers/app.js';
 
 /**
  * Property: whatever malformed body a client sends, the service answers a 4xx JSON
- * {error, message} naming the field when there is one, never a 500, and keeps serving.
+ * {error, message} naming the field when there is one, with a catalogue code and its status, in at
+ * most MAX_ERROR_BODY_BYTES, never a 500, and keeps serving.
  * Every generated case is bad by construction; its expected field (if any) comes with it.
  */
 
@@ -13,6 +15,7 @@ interface BadRequest {
   readonly path: '/predict' | '/predict/batch';
   readonly body: string;
   readonly contentType?: string;
+  readonly contentEncoding?: string;
   /** Exact `field` the error must name, when the fault is in one field. */
   readonly field?: string;
   readonly status?: number;
@@ -115,6 +118,31 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
     ['{"features":{"constructor":{"prototype":{"polluted":1}}}}', 'features.constructor'],
     ['{"instances":[{},{"amount":[{"__proto__":1}]}]}', 'instances[1].amount[0].__proto__'],
   ).map(([body, field]) => ({ kind: 'proto-pollution', path: body.includes('instances') ? '/predict/batch' as const : '/predict' as const, body, field })),
+  // A "__proto__" key under thousands of levels: the field keeps both ends of the path, within the bound.
+  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 30, max: 50_000 })).map(([at, depth]) => ({
+    kind: 'deep-proto-pollution',
+    path: '/predict/batch' as const,
+    body: `{"instances":[${'{},'.repeat(at)}{"amount":${'['.repeat(depth)}{"__proto__":1}${']'.repeat(depth)}}]}`,
+    field: `instances[${at}].amount`,
+  })),
+  // Long keys full of characters JSON escapes six bytes each: echoed, they must stay within the bound.
+  fc
+    .tuple(fc.constantFrom('\\u0001', '\\"', '\\ud800', '😀', 'é'), fc.integer({ min: 100, max: 5000 }), fc.boolean())
+    .map(([unit, n, topLevel]) => ({
+      kind: 'long-escaped-key',
+      path: '/predict' as const,
+      body: topLevel ? `{"features":{},"${unit.repeat(n)}":1}` : `{"features":{"${unit.repeat(n)}":1}}`,
+    })),
+  // A good body in a content coding the service does not decode.
+  fc
+    .tuple(fc.constantFrom('gzip', 'br', 'deflate', 'compress', 'zstd', 'x-gzip', 'gzip, identity', 'identity, br'), fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 8000 })))
+    .map(([encoding, pad]) => ({
+      kind: 'content-encoding',
+      path: '/predict' as const,
+      body: JSON.stringify({ features: {} }),
+      contentEncoding: `${encoding}${'x'.repeat(pad)}`,
+      status: 415,
+    })),
   // Duplicate keys: the last one wins, and it is bad.
   fc.constantFrom(...numeric).map((name) => ({ kind: 'duplicate-key', path: '/predict' as const, body: `{"features":{"${name}":1,"${name}":"x"}}`, field: `features.${name}` })),
   // A good body under a content type we do not accept.
@@ -144,14 +172,14 @@ describe('bad input over real HTTP (property-based)', () => {
   });
   afterAll(() => service.close());
 
-  it('1,500 generated bad bodies -> 4xx JSON {error, message} naming the field; never a 500; the service keeps serving', async () => {
+  it('1,500 generated bad bodies -> 4xx JSON {error, message} naming the field, a catalogue code with its status, at most 1 KB; never a 500; the service keeps serving', async () => {
     const kinds = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(badRequest, async (bad) => {
         kinds.set(bad.kind, (kinds.get(bad.kind) ?? 0) + 1);
         const response = await fetch(`${service.url}${bad.path}`, {
           method: 'POST',
-          headers: { 'content-type': bad.contentType ?? 'application/json' },
+          headers: { 'content-type': bad.contentType ?? 'application/json', ...(bad.contentEncoding && { 'content-encoding': bad.contentEncoding }) },
           body: bad.body,
         });
         const text = await response.text();
@@ -159,8 +187,10 @@ describe('bad input over real HTTP (property-based)', () => {
         expect(response.status, `${bad.kind}: ${text}`).toBeLessThan(500);
         if (bad.status !== undefined) expect(response.status, `${bad.kind}: ${text}`).toBe(bad.status);
         expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(Buffer.byteLength(text), `${bad.kind}: ${text.slice(0, 300)}`).toBeLessThanOrEqual(MAX_ERROR_BODY_BYTES);
         const body = JSON.parse(text) as { error: unknown; message: unknown; field?: unknown };
-        expect(typeof body.error).toBe('string');
+        expect(Object.keys(body).filter((k) => !['error', 'message', 'field'].includes(k))).toEqual([]);
+        expect(response.status, `${bad.kind}: ${text}`).toBe(ERROR_STATUS[body.error as ErrorCode]);
         expect(typeof body.message).toBe('string');
         // The error names the bad field, or a path inside it (e.g. a "__proto__" key nested in a bad value).
         if (bad.field !== undefined) {
@@ -172,7 +202,7 @@ describe('bad input over real HTTP (property-based)', () => {
       { numRuns: 1500 },
     );
     // Every family of bad input was exercised, not just the easy ones.
-    expect(kinds.size).toBe(24);
+    expect(kinds.size).toBe(27);
     const health = await fetch(`${service.url}/health`);
     expect(health.status).toBe(200);
   });
