@@ -116,6 +116,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         metrics.spans.labels('exported').value = spanStats.exported;
         metrics.spans.labels('failed').value = spanStats.failed;
         metrics.spans.labels('dropped').value = spanStats.dropped;
+        metrics.spans.labels('rate_limited').value = spanStats.rateLimited;
       });
       metrics.spanQueue.onCollect(() => metrics.spanQueue.labels().set(spanStats.queueSize()));
     }

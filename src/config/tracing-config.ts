@@ -7,6 +7,7 @@ import type { TracingOptions } from '../telemetry/tracing.js';
 /**
  * The OpenTelemetry variables the service reads (names and meanings from the OpenTelemetry
  * specification, "Environment Variable Specification"); defaults differ only where noted.
+ * The TRACES_* variables are the service's own (the specification has nothing like them).
  * Read by telemetry/instrumentation.ts, which runs before the app is imported.
  */
 export const tracingEnvSchema = z.object({
@@ -23,6 +24,25 @@ export const tracingEnvSchema = z.object({
     .default('parentbased_traceidratio')
     .describe('Sampler; parent-based ones let an incoming `traceparent` decide (the SDK default is `parentbased_always_on`)'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.1).describe('Ratio for the traceidratio samplers (1 is a debug setting)'),
+  // Default true: inside a mesh, joining the caller's trace is what OpenTelemetry does and what
+  // the OTEL_TRACES_SAMPLER=parentbased_* values promise; TRACES_MAX_SAMPLED_PER_SECOND bounds what
+  // an untrusted caller can force meanwhile.
+  TRACES_TRUST_REMOTE_PARENT: flag
+    .default(true)
+    .describe(
+      "`false`: an incoming `traceparent` is not joined: the request starts a new trace, sampled by the service's own sampler, with a span link to the caller's span (for a service untrusted clients can reach; see Sampling trust)",
+    ),
+  // Default 2500: above the default 10 % of the most one process serves (~20k req/s, 2,000 traces/s),
+  // so it does not bind on traffic sampled at that ratio; it bounds what forced sampling can cost.
+  // A flood that saturates the process below that rate needs TRACES_TRUST_REMOTE_PARENT=false or a lower cap.
+  TRACES_MAX_SAMPLED_PER_SECOND: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2500)
+    .describe(
+      'Most traces sampled per second, whatever the parent says (token bucket, bursts up to one second of it); a root or remote-parent span beyond it is not sampled and counts in `ml_otel_spans_total{outcome="rate_limited"}`; children follow their parent',
+    ),
   OTEL_BSP_MAX_QUEUE_SIZE: z.coerce.number().int().min(1).default(2048).describe('Spans queued for export; beyond it spans are dropped and counted'),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).default(512).describe('Spans per export'),
   OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).default(5000).describe('Longest wait before exporting a partial batch, ms'),
@@ -35,11 +55,14 @@ export const tracingEnvSchema = z.object({
 
 export type TracingEnv = z.infer<typeof tracingEnvSchema>;
 
+/** The true/false variables, read case-insensitively, as the OpenTelemetry specification reads its booleans. */
+const FLAG_KEYS: ReadonlySet<string> = new Set(['OTEL_SDK_DISABLED', 'TRACES_TRUST_REMOTE_PARENT']);
+
 export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingOptions {
   const input: Record<string, string> = {};
   for (const key of Object.keys(tracingEnvSchema.shape)) {
     const value = env[key]?.trim();
-    if (value) input[key] = key === 'OTEL_SDK_DISABLED' ? value.toLowerCase() : value;
+    if (value) input[key] = FLAG_KEYS.has(key) ? value.toLowerCase() : value;
   }
   const parsed = tracingEnvSchema.safeParse(input);
   if (!parsed.success) {
@@ -59,6 +82,8 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
     exportTimeoutMs: e.OTEL_EXPORTER_OTLP_TIMEOUT,
     sampler: e.OTEL_TRACES_SAMPLER,
     samplerRatio: e.OTEL_TRACES_SAMPLER_ARG,
+    trustRemoteParent: e.TRACES_TRUST_REMOTE_PARENT,
+    maxSampledPerSecond: e.TRACES_MAX_SAMPLED_PER_SECOND,
     queue: {
       maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
       maxExportBatchSize: Math.min(e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, e.OTEL_BSP_MAX_QUEUE_SIZE),

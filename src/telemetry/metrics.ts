@@ -65,7 +65,8 @@ const DRIFT_TEST_LABELS = [...DRIFT_FEATURE_LABELS, 'stattest'] as const;
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'] as const;
 
 export const PREDICTION_STATUSES = ['success', 'error'] as const;
-export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped'] as const;
+/** `rate_limited`: traces refused by TRACES_MAX_SAMPLED_PER_SECOND, counted once each (at the root span). */
+export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped', 'rate_limited'] as const;
 export const DRIFT_RUN_OUTCOMES = ['success', 'skipped', 'failed'] as const;
 /** Drift tests by Evidently's names: the only values of the `stattest` label. */
 export const DRIFT_STATTESTS = ['ks', 'wasserstein', 'jensenshannon', 'chisquare', 'z', 'psi'] as const;

@@ -10,7 +10,13 @@ import {
   type ObservableCallback,
   type ObservableUpDownCounter,
 } from '@opentelemetry/api';
-import { ExportResultCode, setGlobalErrorHandler } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  ExportResultCode,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { registerInstrumentations, type Instrumentation } from '@opentelemetry/instrumentation';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -24,9 +30,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { pino } from 'pino';
+import { CappedSampler } from './capped-sampler.js';
 import { loggerOptions } from './logger.js';
 import { createRateLimitedWarner, type RateLimitedWarner } from './rate-limited-log.js';
 import { SERVICE } from './service-info.js';
+import { UntrustedParentLinker, UntrustedParentPropagator } from './untrusted-parent.js';
 
 /** Tracing settings (from the OTEL_* variables: config/tracing-config.ts). */
 export interface TracingOptions {
@@ -36,6 +44,14 @@ export interface TracingOptions {
   readonly exportTimeoutMs: number;
   readonly sampler: 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
   readonly samplerRatio: number;
+  /**
+   * true: an incoming `traceparent` is the parent of the request span, and its sampled flag decides
+   * under the parent-based samplers. false: the request starts a new trace, decided by the
+   * service's own sampler, with a span link to the caller's span.
+   */
+  readonly trustRemoteParent: boolean;
+  /** Traces (root and remote-parent spans) sampled per second at most, whatever the parent says. */
+  readonly maxSampledPerSecond: number;
   readonly queue: {
     readonly maxQueueSize: number;
     readonly maxExportBatchSize: number;
@@ -50,6 +66,8 @@ export interface SpanStats {
   exported: number;
   failed: number;
   dropped: number;
+  /** Traces the sampler would have sampled and the per-second cap refused (counted at their root span). */
+  rateLimited: number;
   queueSize(): number;
 }
 
@@ -81,7 +99,7 @@ export function currentTracing(): Tracing | undefined {
   return current;
 }
 
-function createSampler(options: TracingOptions): Sampler {
+function createConfiguredSampler(options: TracingOptions): Sampler {
   const ratio = new TraceIdRatioBasedSampler(options.samplerRatio);
   switch (options.sampler) {
     case 'always_on':
@@ -166,6 +184,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   });
 
   const counts: { exported: number; failed: number; dropped: number; queueCallback?: ObservableCallback } = { exported: 0, failed: 0, dropped: 0 };
+  const sampler = new CappedSampler({ delegate: createConfiguredSampler(options), maxPerSecond: options.maxSampledPerSecond });
   const stats: SpanStats = {
     get exported() {
       return counts.exported;
@@ -175,6 +194,9 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     },
     get dropped() {
       return counts.dropped;
+    },
+    get rateLimited() {
+      return sampler.rateLimited;
     },
     queueSize() {
       let size = 0;
@@ -192,8 +214,15 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
       'service.instance.id': `${hostname()}-${process.pid}`,
     }),
   );
-  const provider = new NodeTracerProvider({ resource, sampler: createSampler(options), spanProcessors: [processor] });
-  provider.register(); // W3C trace context + baggage propagators, AsyncLocalStorage context manager
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler,
+    spanProcessors: options.trustRemoteParent ? [processor] : [new UntrustedParentLinker(), processor],
+  });
+  // The SDK's default propagators (W3C trace context + baggage); for untrusted callers, wrapped so
+  // that their span context becomes a link instead of the parent. AsyncLocalStorage context manager.
+  const propagator = new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  provider.register({ propagator: options.trustRemoteParent ? propagator : new UntrustedParentPropagator(propagator) });
 
   const instrumentations: Instrumentation[] = [];
   if (options.instrumentations.includes('http')) {
