@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
@@ -9,6 +10,7 @@ import { createReadiness, type Readiness } from './readiness.js';
 import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
 import { driftRoutes } from './routes/drift.js';
 import { healthRoutes } from './routes/health.js';
+import { loadShedding } from './routes/load-shedding.js';
 import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
@@ -134,6 +136,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       // One prediction_completed line per request replaces Fastify's two access lines.
       logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
       bodyLimit: config.bodyLimit,
+      // Slow clients: a request (headers and body) must arrive within REQUEST_TIMEOUT_MS, or it gets
+      // 408 and its connection is closed, releasing whatever body it had sent. Node checks these
+      // timeouts on an interval (30 s by default): ours is a fifth of the headers timeout, at most 1 s.
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      http: {
+        headersTimeout: config.http.headersTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 5))),
+      },
       // Reject what we do not understand rather than silently coercing "35" to 35 or dropping fields.
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
       // On close, requests arriving on kept-alive connections get 503 + Connection: close.
@@ -145,6 +156,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Only JSON is accepted (415 otherwise): text/plain bodies would reach validation as strings.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+    // Beyond this many open connections Node closes new ones at once: descriptors and memory stay bounded.
+    app.server.maxConnections = config.http.maxConnections;
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
     app.decorate('metrics', metrics);
@@ -194,6 +207,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.setErrorHandler(errors.handler);
     app.setNotFoundHandler(errors.notFound);
 
+    await app.register(loadShedding, {
+      maxEventLoopDelayMs: config.loadShedding.maxEventLoopDelayMs,
+      maxHeapUsedBytes: Math.floor(config.loadShedding.maxHeapUsedRatio * getHeapStatistics().heap_size_limit),
+      retryAfterSeconds: config.loadShedding.retryAfterSeconds,
+      onShed: (reason) => metrics?.requestsShed.labels(reason).inc(),
+    });
     await app.register(healthRoutes, { registry, readiness });
     await app.register(predictRoutes, {
       registry,

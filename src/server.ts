@@ -9,20 +9,33 @@ import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
-import { loadConfig, type Config } from './config/index.js';
+import { loadConfig, MIN_CLOSE_STAGE_MS, type Config } from './config/index.js';
 import { StartupError } from './errors.js';
 import { currentTracing } from './telemetry/tracing.js';
 
 /** Longest wait for the first (empty) span export before /ready turns 200 anyway. */
 const EXPORTER_WARM_UP_MS = 3000;
 
+/** What a failed listen() means, named by the variable to change. */
+function listenProblem(err: NodeJS.ErrnoException, port: number, host: string): string | undefined {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `PORT=${port}: address already in use on HOST=${host}`;
+    case 'EACCES':
+      return `PORT=${port}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
+    case 'EADDRNOTAVAIL':
+      return `HOST=${host}: not an address of this machine`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return `HOST=${host}: not an IP address or a resolvable host name`;
+    default:
+      return undefined;
+  }
+}
+
 function refuseToStart(err: unknown): never {
-  const line =
-    err instanceof StartupError
-      ? err.message
-      : (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
-        ? `PORT: address already in use (${(err as Error).message})`
-        : ((err as Error).stack ?? String(err));
+  const line = err instanceof StartupError ? err.message : ((err as Error).stack ?? String(err));
   process.stderr.write(`ml-service: cannot start: ${line}\n`);
   process.exit(1);
 }
@@ -51,12 +64,29 @@ if (tracing) {
   });
 }
 
-// SIGTERM/SIGINT: /ready turns 503 at once; after DRAIN_DELAY_MS (time for a load balancer to
-// notice) the listener closes, in-flight requests finish, pending spans are exported, and the
-// process exits 0. A second signal, or SHUTDOWN_TIMEOUT_MS passing, exits 1 immediately.
+// Shutdown, in stages that each get their share of SHUTDOWN_TIMEOUT_MS:
+// 1. drain (SIGTERM only; DRAIN_DELAY_MS): /ready answers 503 and every response closes its
+//    connection, while the load balancer stops routing here; requests already sent are served.
+// 2. close (what drain and flush leave): the listener closes, in-flight requests finish, the drift
+//    worker stops. Past its share the remaining connections are cut and the exit code is 1.
+// 3. flush (SHUTDOWN_FLUSH_TIMEOUT_MS): pending spans are exported. A collector that cannot be
+//    reached costs one warning line, never the exit code: losing spans is not failing a request.
+// A second signal exits 1 at once; close-with-grace's own timer is only a backstop.
+const BACKSTOP_MARGIN_MS = 1000;
+
+async function within<T>(promise: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ done: false }>((resolve) => (timer = setTimeout(() => resolve({ done: false }), ms)));
+  try {
+    return await Promise.race([promise.then((value) => ({ done: true as const, value })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 closeWithGrace(
   {
-    delay: config.shutdown.timeoutMs,
+    delay: config.shutdown.timeoutMs + BACKSTOP_MARGIN_MS,
     logger: {
       error: (message: unknown) => {
         app.log.error(String(message));
@@ -65,19 +95,48 @@ closeWithGrace(
     },
   },
   async ({ signal, err }) => {
+    const { drainDelayMs, closeTimeoutMs, flushTimeoutMs } = config.shutdown;
+    // Ctrl-C is a person at a terminal, not an orchestrator with a load balancer in front.
+    const drainMs = err || signal === 'SIGINT' ? 0 : drainDelayMs;
     if (err) app.log.error({ err }, 'fatal error, shutting down');
-    else app.log.info({ signal, drain_delay_ms: config.shutdown.drainDelayMs }, 'shutdown started');
+    else app.log.info({ signal, drain_delay_ms: drainMs }, 'shutdown started');
     app.readiness.drain();
-    if (!err && config.shutdown.drainDelayMs > 0) await sleep(config.shutdown.drainDelayMs);
-    await app.close();
-    await tracing?.shutdown();
-    app.log.info('shutdown complete');
+    if (drainMs > 0) await sleep(drainMs);
+
+    let exitCode = err ? 1 : 0;
+    const closing = app.close();
+    if (!(await within(closing, closeTimeoutMs)).done) {
+      app.log.error({ close_timeout_ms: closeTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
+      app.server.closeAllConnections();
+      exitCode = 1;
+      await within(closing, MIN_CLOSE_STAGE_MS);
+    }
+
+    if (tracing) {
+      const flushed = await within(
+        tracing.shutdown().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+        flushTimeoutMs,
+      );
+      const problem = flushed.done ? flushed.value : new Error(`no answer within ${flushTimeoutMs} ms (SHUTDOWN_FLUSH_TIMEOUT_MS)`);
+      if (problem !== undefined) {
+        app.log.warn(
+          { endpoint: tracing.options.endpoint, error: String((problem as Error).message ?? problem).split('\n')[0] },
+          'final span export failed; pending spans are lost',
+        );
+      }
+    }
+    app.log.info({ exit_code: exitCode }, 'shutdown complete');
     logStream.flushSync();
+    if (exitCode !== 0) process.exit(exitCode);
   },
 );
 
 try {
   await app.listen({ port: config.port, host: config.host });
 } catch (err) {
-  refuseToStart(err);
+  const problem = listenProblem(err as NodeJS.ErrnoException, config.port, config.host);
+  refuseToStart(problem === undefined ? err : new StartupError(problem));
 }

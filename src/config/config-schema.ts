@@ -5,8 +5,15 @@ import { z } from 'zod';
 export const PACKAGED_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-/** A `true`/`false` variable (lower case after trimming; anything else names the variable). */
-export const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/**
+ * A boolean variable: `true` or `false` in any case (the OpenTelemetry specification's rule for its
+ * boolean variables, applied to ours too); anything else names the variable.
+ */
+export const flag = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false'], { error: 'must be true or false' }))
+  .transform((v) => v === 'true');
 const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
@@ -69,11 +76,36 @@ export const envSchema = z.object({
     .default(1)
     .describe('onnxruntime threads per inference; more spin on other cores for small tabular models'),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000)
-    .default(10_000)
-    .describe('On SIGTERM/SIGINT, longest wait for in-flight requests before exiting with code 1'),
+    .default(15_000)
+    .describe('Whole shutdown budget: drain delay + closing the listener and finishing in-flight requests + span flush; must hold the first two stages plus 1000 ms'),
   DRAIN_DELAY_MS: int(0, 600_000)
-    .default(0)
-    .describe('On SIGTERM, keep serving this long with `/ready` at 503 before closing the listener (set ≈ 5000 behind a load balancer)'),
+    .default(5000)
+    .describe('On SIGTERM, keep serving this long with `/ready` at 503 and `Connection: close` before closing the listener, so a load balancer stops routing here first (SIGINT skips it)'),
+  SHUTDOWN_FLUSH_TIMEOUT_MS: int(0, 600_000)
+    .default(2000)
+    .describe('On shutdown, longest wait for the final span export; a collector that cannot be reached costs a warning, not the exit code'),
+  REQUEST_TIMEOUT_MS: int(100, 3_600_000)
+    .default(10_000)
+    .describe('Longest time to receive a whole request (headers and body); a slower one gets 408 and its connection is closed'),
+  HEADERS_TIMEOUT_MS: int(100, 3_600_000)
+    .default(5000)
+    .describe('Longest time to receive the request headers (at most `REQUEST_TIMEOUT_MS`)'),
+  KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000)
+    .default(72_000)
+    .describe('How long an idle kept-alive connection stays open; longer than the 60 s idle timeout of common load balancers, so they close first'),
+  MAX_CONNECTIONS: int(1, 1_000_000)
+    .default(2048)
+    .describe('Most open client connections; beyond it new connections are closed at once'),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000)
+    .default(500)
+    .describe('Event-loop delay above which `/predict*` and `/drift*` answer 503 with `Retry-After` (0: off)'),
+  LOAD_SHED_MAX_HEAP_USED_RATIO: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.9)
+    .describe("Share of V8's heap limit in use above which `/predict*` and `/drift*` answer 503 with `Retry-After` (0: off)"),
+  LOAD_SHED_RETRY_AFTER_SECONDS: int(1, 3600).default(2).describe('`Retry-After` of a shed request'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,9 @@
 import { StartupError } from '../errors.js';
 import { envSchema, type Env } from './config-schema.js';
+import { parseEnv } from './parse-env.js';
+
+/** The listener-close stage must keep at least this much of SHUTDOWN_TIMEOUT_MS. */
+export const MIN_CLOSE_STAGE_MS = 1000;
 
 export interface Config {
   readonly port: number;
@@ -12,7 +16,26 @@ export interface Config {
   readonly onnx: { readonly intraOpThreads: number };
   readonly metricsEnabled: boolean;
   readonly logPayloads: { readonly sampleRatio: number; readonly redactFeatures: readonly string[] };
-  readonly shutdown: { readonly timeoutMs: number; readonly drainDelayMs: number };
+  readonly shutdown: {
+    readonly timeoutMs: number;
+    readonly drainDelayMs: number;
+    /** The listener-close stage's share: what drain and flush leave of the budget. */
+    readonly closeTimeoutMs: number;
+    readonly flushTimeoutMs: number;
+  };
+  readonly http: {
+    readonly requestTimeoutMs: number;
+    readonly headersTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+    readonly maxConnections: number;
+  };
+  readonly loadShedding: {
+    /** 0: off. */
+    readonly maxEventLoopDelayMs: number;
+    /** 0: off. */
+    readonly maxHeapUsedRatio: number;
+    readonly retryAfterSeconds: number;
+  };
   readonly drift: {
     readonly enabled: boolean;
     readonly method: Env['DRIFT_METHOD'];
@@ -27,20 +50,20 @@ export interface Config {
  * container tooling. Throws a StartupError whose message names every bad variable on one line.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  const e = parseEnv(envSchema, env);
+  // Combinations no single variable's range can rule out.
+  const closeTimeoutMs = e.SHUTDOWN_TIMEOUT_MS - e.DRAIN_DELAY_MS - e.SHUTDOWN_FLUSH_TIMEOUT_MS;
+  if (closeTimeoutMs < MIN_CLOSE_STAGE_MS) {
+    throw new StartupError(
+      `invalid environment: SHUTDOWN_TIMEOUT_MS=${e.SHUTDOWN_TIMEOUT_MS} must exceed DRAIN_DELAY_MS=${e.DRAIN_DELAY_MS} + ` +
+        `SHUTDOWN_FLUSH_TIMEOUT_MS=${e.SHUTDOWN_FLUSH_TIMEOUT_MS} by at least ${MIN_CLOSE_STAGE_MS} ms (the time in-flight requests get to finish)`,
+    );
   }
-  const parsed = envSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '?');
-      return `${key}=${JSON.stringify(input[key] ?? '')}: ${issue.message}`;
-    });
-    throw new StartupError(`invalid environment: ${problems.join('; ')}`);
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    throw new StartupError(
+      `invalid environment: HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
+    );
   }
-  const e = parsed.data;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -55,7 +78,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sampleRatio: e.LOG_PAYLOAD_SAMPLE_RATIO,
       redactFeatures: e.LOG_REDACT_FEATURES.split(',').map((s) => s.trim()).filter(Boolean),
     },
-    shutdown: { timeoutMs: e.SHUTDOWN_TIMEOUT_MS, drainDelayMs: e.DRAIN_DELAY_MS },
+    shutdown: {
+      timeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      drainDelayMs: e.DRAIN_DELAY_MS,
+      closeTimeoutMs,
+      flushTimeoutMs: e.SHUTDOWN_FLUSH_TIMEOUT_MS,
+    },
+    http: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
+    loadShedding: {
+      maxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedRatio: e.LOAD_SHED_MAX_HEAP_USED_RATIO,
+      retryAfterSeconds: e.LOAD_SHED_RETRY_AFTER_SECONDS,
+    },
     drift: {
       enabled: e.DRIFT_ENABLED,
       method: e.DRIFT_METHOD,

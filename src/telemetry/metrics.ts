@@ -23,6 +23,7 @@ export const METRIC_NAMES = {
   activeRequests: 'ml_active_requests',
   featuresImputed: 'ml_features_imputed_total',
   requestsRejected: 'ml_requests_rejected_total',
+  requestsShed: 'ml_requests_shed_total',
   httpDuration: 'http_server_request_duration_seconds',
   spans: 'ml_otel_spans_total',
   spanQueue: 'ml_otel_span_queue_size',
@@ -65,6 +66,8 @@ const DRIFT_TEST_LABELS = [...DRIFT_FEATURE_LABELS, 'stattest'] as const;
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'] as const;
 
 export const PREDICTION_STATUSES = ['success', 'error'] as const;
+/** Why a request was shed with 503 (see the load-shedding settings). */
+export const SHED_REASONS = ['event_loop_delay', 'heap_used'] as const;
 /** `rate_limited`: traces refused by TRACES_MAX_SAMPLED_PER_SECOND, counted once each (at the root span). */
 export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped', 'rate_limited'] as const;
 export const DRIFT_RUN_OUTCOMES = ['success', 'skipped', 'failed'] as const;
@@ -91,6 +94,7 @@ export interface Metrics {
   readonly activeRequests: GaugeFamily;
   readonly featuresImputed: CounterFamily;
   readonly requestsRejected: CounterFamily;
+  readonly requestsShed: CounterFamily;
   readonly httpDuration: HistogramFamily;
   readonly spans: CounterFamily;
   readonly spanQueue: GaugeFamily;
@@ -158,6 +162,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       ['model_name', 'model_version', 'feature_name'],
     ),
     requestsRejected: new CounterFamily(METRIC_NAMES.requestsRejected, 'Requests refused with a 4xx status, by reason', ['reason']),
+    requestsShed: new CounterFamily(METRIC_NAMES.requestsShed, 'Requests answered 503 because the process was overloaded, by reason', ['reason']),
     httpDuration: new HistogramFamily(
       METRIC_NAMES.httpDuration,
       'Duration of HTTP server requests.',
@@ -228,6 +233,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     }
   }
   for (const reason of options.rejectionReasons) m.requestsRejected.labels(reason);
+  for (const reason of SHED_REASONS) m.requestsShed.labels(reason);
   for (const outcome of SPAN_OUTCOMES) m.spans.labels(outcome);
   m.activeRequests.labels();
   m.spanQueue.labels();

@@ -86,11 +86,15 @@ export async function spawnServer(env: Record<string, string> = {}, options: Spa
 }
 
 /** Run the server expecting it to refuse to start; resolves with its exit code and output. */
-export async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToExit(
+  env: Record<string, string>,
+  options: { readonly uid?: number; readonly gid?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   assertBuilt();
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
   });
   let stdout = '';
   let stderr = '';

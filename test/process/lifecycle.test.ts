@@ -1,5 +1,5 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { chown, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,7 +57,7 @@ describe('graceful shutdown', () => {
   });
 
   it('SIGTERM with a request in flight: the listener closes, the request completes with 200, exit code 0', async () => {
-    server = await spawnServer();
+    server = await spawnServer({ DRAIN_DELAY_MS: '0' });
     const inFlight = await startRequestInFlight(server.port);
     server.child.kill('SIGTERM');
     await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
@@ -83,17 +83,19 @@ describe('graceful shutdown', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('an in-flight request that never finishes cannot hold the process past SHUTDOWN_TIMEOUT_MS: exit code 1', async () => {
-    server = await spawnServer({ SHUTDOWN_TIMEOUT_MS: '500' });
+  it('an in-flight request that never finishes cannot hold the process past its share of SHUTDOWN_TIMEOUT_MS: cut, exit code 1', async () => {
+    server = await spawnServer({ SHUTDOWN_TIMEOUT_MS: '1500', DRAIN_DELAY_MS: '0', SHUTDOWN_FLUSH_TIMEOUT_MS: '0', REQUEST_TIMEOUT_MS: '600000', HEADERS_TIMEOUT_MS: '600000' });
     const stuck = await startRequestInFlight(server.port);
+    const cut = new Promise<void>((resolve) => stuck.socket.once('close', () => resolve()));
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(1);
-    expect(server.logs.some((l) => String(l.msg).includes('killed by timeout'))).toBe(true);
-    stuck.socket.destroy();
+    await cut;
+    expect(server.logs.some((l) => l.level === 'error' && String(l.msg).startsWith('in-flight requests did not finish in time'))).toBe(true);
+    expect(server.logs.at(-1)).toMatchObject({ msg: 'shutdown complete', exit_code: 1 });
   });
 
   it('a second signal during the drain exits at once with code 1', async () => {
-    server = await spawnServer({ DRAIN_DELAY_MS: '600000', SHUTDOWN_TIMEOUT_MS: '600000' });
+    server = await spawnServer({ DRAIN_DELAY_MS: '590000', SHUTDOWN_TIMEOUT_MS: '600000' });
     server.child.kill('SIGTERM');
     await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
     server.child.kill('SIGINT');
@@ -112,8 +114,8 @@ describe('refusing to start', () => {
   afterEach(() => rm(root, { recursive: true, force: true }));
 
   /** Exit code 1, nothing on stdout, exactly one line on stderr matching `pattern`. */
-  async function expectRefusal(env: Record<string, string>, pattern: RegExp) {
-    const { code, stdout, stderr } = await runToExit(env);
+  async function expectRefusal(env: Record<string, string>, pattern: RegExp, as: { uid?: number; gid?: number } = {}) {
+    const { code, stdout, stderr } = await runToExit(env, as);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const lines = stderr.split('\n').filter(Boolean);
@@ -125,6 +127,45 @@ describe('refusing to start', () => {
   it('a bad environment variable -> names it', async () => {
     await expectRefusal({ MAX_BATCH_SIZE: '-5' }, /MAX_BATCH_SIZE="-5"/);
     await expectRefusal({ LOG_LEVEL: 'chatty' }, /LOG_LEVEL="chatty"/);
+  });
+
+  it('a shutdown budget its stages cannot fit in -> names the variables', async () => {
+    await expectRefusal(
+      { DRAIN_DELAY_MS: '10000', SHUTDOWN_TIMEOUT_MS: '10000' },
+      /SHUTDOWN_TIMEOUT_MS=10000 must exceed DRAIN_DELAY_MS=10000 \+ SHUTDOWN_FLUSH_TIMEOUT_MS=2000 by at least 1000 ms/,
+    );
+    await expectRefusal({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }, /HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000/);
+  });
+
+  it('a HOST that is no address -> names HOST, no stack trace', async () => {
+    await expectRefusal({ HOST: '256.1.1.1' }, /^ml-service: cannot start: HOST=256\.1\.1\.1: not an IP address or a resolvable host name$/);
+  });
+
+  it('a HOST that is not on this machine -> names HOST, no stack trace', async () => {
+    await expectRefusal({ HOST: '203.0.113.7' }, /^ml-service: cannot start: HOST=203\.0\.113\.7: not an address of this machine$/);
+  });
+
+  it('a PORT in use -> names PORT, no stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await expectRefusal({ PORT: String(port) }, new RegExp(`^ml-service: cannot start: PORT=${port}: address already in use on HOST=127\\.0\\.0\\.1$`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('a privileged PORT as a non-root user -> names PORT, no stack trace', async () => {
+    // As root (CI), run the server as "nobody" so that binding port 80 is refused for real; with a
+    // home of its own, where onnxruntime keeps its device id (else it warns on stderr).
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    if (asNobody.uid !== undefined) await chown(root, asNobody.uid, asNobody.gid!);
+    await expectRefusal(
+      { PORT: '80', HOME: root },
+      /^ml-service: cannot start: PORT=80: permission denied \(ports below 1024 need root or CAP_NET_BIND_SERVICE\)$/,
+      asNobody,
+    );
   });
 
   it('a corrupt model.onnx -> names the file', async () => {
