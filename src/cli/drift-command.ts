@@ -1,9 +1,10 @@
-import { parseArgs } from 'node:util';
 import { evaluateDrift, prepareReference, type Column, type DriftMethod, type DriftReport } from '../drift/index.js';
+import { HELP_OPTION, parseCommandLine, UsageError } from './command-line.js';
 import { InputError, readCsvTable, type CsvTable } from './csv-table.js';
 
 export const DRIFT_USAGE = `usage: ml-service drift --reference REF.csv --current CUR.csv [--method robust|evidently]
                         [--categorical col1,col2] [--min-rows N] [--format json|table]
+       ml-service drift --help
 
 Compares every column of two CSV files with the same tests as the service's drift monitor.
 Columns whose values all parse as numbers are numerical unless named in --categorical; others are
@@ -14,31 +15,40 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 export interface DriftCommandResult {
-  readonly report: DriftReport;
+  /** null when `--help` asked for the usage instead. */
+  readonly report: DriftReport | null;
   readonly output: string;
 }
+
+const HELP = 'ml-service drift --help';
 
 /** Parse argv, read both files, compare; throws InputError (exit 2) on any bad input. */
 export async function runDriftCommand(argv: readonly string[]): Promise<DriftCommandResult> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        reference: { type: 'string' },
-        current: { type: 'string' },
-        method: { type: 'string', default: 'robust' },
-        categorical: { type: 'string', default: '' },
-        'min-rows': { type: 'string', default: '1' },
-        format: { type: 'string', default: 'json' },
+    ({ values } = parseCommandLine(
+      {
+        args: [...argv],
+        options: {
+          ...HELP_OPTION,
+          reference: { type: 'string' },
+          current: { type: 'string' },
+          method: { type: 'string', default: 'robust' },
+          categorical: { type: 'string', default: '' },
+          'min-rows': { type: 'string', default: '1' },
+          format: { type: 'string', default: 'json' },
+        },
+        strict: true,
+        allowPositionals: false,
       },
-      strict: true,
-      allowPositionals: false,
-    }));
+      HELP,
+    ));
   } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${DRIFT_USAGE}`);
+    if (err instanceof UsageError) throw new InputError(err.message);
+    throw err;
   }
-  if (!values.reference || !values.current) throw new InputError(`--reference and --current are required\n${DRIFT_USAGE}`);
+  if (values.help) return { report: null, output: `${DRIFT_USAGE}\n` };
+  if (!values.reference || !values.current) throw new InputError(`--reference and --current are required (see ${HELP})`);
   if (values.method !== 'robust' && values.method !== 'evidently') throw new InputError(`--method must be robust or evidently, got ${JSON.stringify(values.method)}`);
   if (values.format !== 'json' && values.format !== 'table') throw new InputError(`--format must be json or table, got ${JSON.stringify(values.format)}`);
   const minRows = Number(values['min-rows']);

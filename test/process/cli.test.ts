@@ -7,6 +7,11 @@ import { describe, expect, it } from 'vitest';
 
 /** `npx ml-service drift …` runs bin/ml-service.js: the test runs the same file. */
 const BIN = fileURLToPath(new URL('../../bin/ml-service.js', import.meta.url));
+/** `npm run drift` runs `node dist/cli.js drift` (npm test builds first). */
+const DIST_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+/** `npm run simulate` and `npm run stack` run `tsx scripts/<name>.ts`: the same tsx, without npm. */
+const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ml-service-cli-'));
 
 function csv(name: string, header: string[], rows: (string | number)[][]): string {
@@ -14,10 +19,11 @@ function csv(name: string, header: string[], rows: (string | number)[][]): strin
   writeFileSync(path, [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n');
   return path;
 }
-function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+function run(command: string, args: readonly string[]) {
+  const result = spawnSync(command, [...args], { cwd: ROOT, encoding: 'utf8' });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+const cli = (...args: string[]) => run(process.execPath, [BIN, ...args]);
 
 /** A seeded uniform generator (mulberry32), so the files are the same on every run. */
 function random(seed: number) {
@@ -104,5 +110,46 @@ describe('ml-service drift (command line)', () => {
 
     run = cli('explode');
     expect(run.code).toBe(2);
+  });
+});
+
+/** Every command users type, as they type it (after npm's `--`), and the start of its usage. */
+const COMMANDS = [
+  { name: 'ml-service', argv: (...a: string[]) => [process.execPath, [BIN, ...a]] as const, usage: 'usage: ml-service <command>' },
+  { name: 'ml-service drift', argv: (...a: string[]) => [process.execPath, [BIN, 'drift', ...a]] as const, usage: 'usage: ml-service drift --reference' },
+  { name: 'npm run drift', argv: (...a: string[]) => [process.execPath, [DIST_CLI, 'drift', ...a]] as const, usage: 'usage: ml-service drift --reference' },
+  { name: 'npm run simulate', argv: (...a: string[]) => [TSX, ['scripts/simulate.ts', ...a]] as const, usage: 'usage: npm run simulate --' },
+  { name: 'npm run stack', argv: (...a: string[]) => [TSX, ['scripts/stack.ts', ...a]] as const, usage: 'usage: npm run stack' },
+];
+
+describe('--help, -h and unknown options on every command', () => {
+  for (const { name, argv, usage } of COMMANDS) {
+    it(`${name} --help and -h -> the usage on stdout, nothing on stderr, exit 0`, () => {
+      for (const flag of ['--help', '-h']) {
+        const result = run(...argv(flag));
+        expect(result.stderr, `${name} ${flag}`).toBe('');
+        expect(result.code, `${name} ${flag}`).toBe(0);
+        expect(result.stdout.startsWith(usage), `${name} ${flag} printed:\n${result.stdout}`).toBe(true);
+        expect(result.stdout).toContain(' --help');
+      }
+    });
+
+    it(`${name} --no-such-option -> one line naming the option and --help on stderr, exit 2`, () => {
+      const result = run(...argv('--no-such-option'));
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+      expect(result.stderr).toContain("Unknown option '--no-such-option'");
+      expect(result.stderr).toContain('--help');
+    });
+  }
+
+  it('ml-service with an unknown command or none -> one line pointing at ml-service --help, exit 2', () => {
+    for (const args of [['explode'], []]) {
+      const result = cli(...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split('\n'), result.stderr).toHaveLength(1);
+      expect(result.stderr).toContain('ml-service --help');
+    }
   });
 });
