@@ -147,8 +147,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       },
       // Reject what we do not understand rather than silently coercing "35" to 35 or dropping fields.
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
-      // On close, requests arriving on kept-alive connections get 503 + Connection: close.
-      return503OnClosing: true,
+      // A request that reaches a kept-alive connection after the listener closed was sent before
+      // the client could know: serve it (with Connection: close) rather than answer 503.
+      return503OnClosing: false,
       // The router's and Node's HTTP parser's errors answered through the one error catalogue.
       frameworkErrors: errors.frameworkErrors,
       clientErrorHandler: errors.clientErrorHandler,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { StartupError } from '../errors.js';
 import { flag } from './config-schema.js';
+import { parseEnv } from './parse-env.js';
 import type { TracingOptions } from '../telemetry/tracing.js';
-
 
 /**
  * The OpenTelemetry variables the service reads (names and meanings from the OpenTelemetry
@@ -55,21 +55,8 @@ export const tracingEnvSchema = z.object({
 
 export type TracingEnv = z.infer<typeof tracingEnvSchema>;
 
-/** The true/false variables, read case-insensitively, as the OpenTelemetry specification reads its booleans. */
-const FLAG_KEYS: ReadonlySet<string> = new Set(['OTEL_SDK_DISABLED', 'TRACES_TRUST_REMOTE_PARENT']);
-
 export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingOptions {
-  const input: Record<string, string> = {};
-  for (const key of Object.keys(tracingEnvSchema.shape)) {
-    const value = env[key]?.trim();
-    if (value) input[key] = FLAG_KEYS.has(key) ? value.toLowerCase() : value;
-  }
-  const parsed = tracingEnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(input[String(i.path[0])] ?? '')}: ${i.message}`);
-    throw new StartupError(`invalid environment: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(tracingEnvSchema, env);
   const instrumentations = e.OTEL_NODE_ENABLED_INSTRUMENTATIONS.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = instrumentations.filter((i) => i !== 'fastify' && i !== 'http');
   if (unknown.length > 0) {

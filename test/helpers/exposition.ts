@@ -115,14 +115,15 @@ else:
 /**
  * The OpenMetrics parser of prometheus_client (Python), which validates the semantics too (no NaN
  * or negative _sum, _count equal to the +Inf bucket); Prometheus has no command that parses
- * OpenMetrics. From Debian's python3-prometheus-client; undefined, with a warning, when absent.
- * Not required under CI: .ci/run does not install it.
+ * OpenMetrics. From Debian's python3-prometheus-client (.ci/run installs it): required under
+ * CI=true; locally undefined, with a loud warning, when absent.
  */
 export function openMetricsReferenceParser(): ((text: string) => ReferenceParse) | undefined {
   const python = ['python3', '/usr/bin/python3'].find(
     (bin) => spawnSync(bin, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0,
   );
   if (python === undefined) {
+    if (process.env['CI'] === 'true') throw new Error('python3-prometheus-client is required under CI=true; install it with: apt-get install -y python3-prometheus-client');
     console.warn('\n*** SKIPPING the OpenMetrics reference parser: install it with: apt-get install -y python3-prometheus-client ***\n');
     return undefined;
   }

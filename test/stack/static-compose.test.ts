@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, renderDashboards } from '../../scripts/dashboards/render-dashboards.js';
+import { loadConfig } from '../../src/config/index.js';
 import { METRIC_NAMES } from '../../src/telemetry/metrics.js';
 import { loadYaml } from '../alerts/load-yaml.js';
 import { loadRuleGroups, recordingRuleNames, REPO_ROOT } from '../alerts/rule-file.js';
@@ -34,6 +35,7 @@ interface Service {
   healthcheck?: Healthcheck;
   depends_on?: Record<string, { condition: string }> | string[];
   restart?: string;
+  stop_grace_period?: string;
 }
 interface Compose {
   name: string;
@@ -57,6 +59,14 @@ function containerPorts(service: Service): number[] {
 }
 
 describe('docker-compose.yml', () => {
+  it("gives ml-service a stop grace period longer than its whole shutdown budget (else it is killed mid-drain)", () => {
+    const service = compose.services['ml-service']!;
+    const config = loadConfig({ ...service.environment });
+    const grace = /^(\d+)s$/.exec(service.stop_grace_period ?? '');
+    expect(grace, 'stop_grace_period in seconds').not.toBeNull();
+    expect(Number(grace![1]) * 1000).toBeGreaterThan(config.shutdown.timeoutMs + 1000);
+  });
+
   it('pins every image to an exact version tag (no latest, no floating major or minor)', () => {
     for (const [name, service] of services) {
       if (service.build) {

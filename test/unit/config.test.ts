@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { envSchema, loadConfig, PACKAGED_MODELS_DIR } from '../../src/config/index.js';
+import { envSchema, loadConfig, loadTracingConfig, PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { StartupError } from '../../src/errors.js';
 
 describe('loadConfig', () => {
@@ -49,5 +49,28 @@ describe('loadConfig', () => {
       const shown = String(defaults[key]);
       expect(row).toContain(shown === '' ? '| (empty) |' : `\`${shown}\``);
     }
+  });
+
+  it('every boolean variable, ours and OTEL_*, reads true/false in any case and refuses anything else the same way', () => {
+    expect(loadConfig({ METRICS_ENABLED: 'TRUE', DRIFT_ENABLED: 'False' })).toMatchObject({ metricsEnabled: true, drift: { enabled: false } });
+    expect(loadTracingConfig({ OTEL_SDK_DISABLED: 'TRUE', TRACES_TRUST_REMOTE_PARENT: 'FALSE' })).toMatchObject({ disabled: true, trustRemoteParent: false });
+    const refusal = (load: () => unknown) => {
+      try {
+        load();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal(() => loadConfig({ METRICS_ENABLED: 'yes' }))).toBe('invalid environment: METRICS_ENABLED="yes": must be true or false');
+    expect(refusal(() => loadTracingConfig({ OTEL_SDK_DISABLED: 'yes' }))).toBe('invalid environment: OTEL_SDK_DISABLED="yes": must be true or false');
+  });
+
+  it('shutdown stages: the close stage gets what drain and flush leave; impossible budgets and timeouts are refused', () => {
+    expect(loadConfig({}).shutdown).toEqual({ timeoutMs: 15_000, drainDelayMs: 5000, flushTimeoutMs: 2000, closeTimeoutMs: 8000 });
+    expect(() => loadConfig({ DRAIN_DELAY_MS: '13000' })).toThrow(
+      'invalid environment: SHUTDOWN_TIMEOUT_MS=15000 must exceed DRAIN_DELAY_MS=13000 + SHUTDOWN_FLUSH_TIMEOUT_MS=2000 by at least 1000 ms',
+    );
+    expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000' })).toThrow('HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000');
   });
 });
