@@ -2,7 +2,7 @@
  * Core service benchmark (npm run bench -- --only core). Servers run on core 0, the load generator
  * on core 1; every figure is compared with a bare Fastify echo route measured in the same run,
  * interleaved round by round, because the absolute speed of these machines drifts within minutes
- * (shared/PERF-NOTES.md).
+ * (docs/performance.md).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';

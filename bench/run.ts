@@ -1,29 +1,34 @@
-/**
- * npm run bench [-- --only core,telemetry,drift] [--quick] [options]
- *
- *   core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
- *              --rounds 3 --duration 10 --connections 50 --rss-requests 1000000
- *   telemetry  bench/telemetry.ts: metrics, logs and traces vs telemetry off, saturation and open loop
- *              --rounds 3 --duration 4 --connections 50 --rate 1000 --warmup 10 --measure 20
- *              --max-other-load 15: a window in which other processes took more of core 0 is measured
- *              again (saturation up to 3 times, open loop twice), and flagged if it stays above
- *              --profile <scenario> [--profile-seconds 10]: node --cpu-prof on one scenario instead
- *              --diagnose full-10[,…]: open loop with GC pauses and span exports lined up with the tail
- *              --experiments: pino destination variants (bench/log-destination-server.ts), saturation
- *              --scenarios off,off-import,…: saturation only, these scenarios, ratios to the first
- *   drift      bench/drift.ts: drift evaluation time, vs scipy, event-loop delay under load
- *
- * Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
- * a minute). --rounds and --duration, when given, apply to core and telemetry alike.
- *
- * This process (the load generator) is pinned to core 1, servers to core 0; figures are ratios
- * against a baseline measured in the same run (shared/PERF-NOTES.md).
- */
+/** npm run bench: runs the benchmarks in bench/ (USAGE below, or `npm run bench -- --help`). */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAN_PIN } from './lib.js';
+
+const USAGE = `usage: npm run bench [-- --only core,telemetry,drift] [--quick] [options]
+       npm run bench -- --help
+
+  core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
+             --rounds 3 --duration 10 --connections 50 --rss-requests 1000000
+  telemetry  bench/telemetry.ts: metrics, logs and traces vs telemetry off, saturation and open loop
+             --rounds 3 --duration 4 --connections 50 --rate 1000 --warmup 10 --measure 20
+             --max-other-load 15: a window in which other processes took more of core 0 is measured
+             again (saturation up to 3 times, open loop twice), and flagged if it stays above
+             --profile <scenario> [--profile-seconds 10]: node --cpu-prof on one scenario instead
+             --diagnose full-10[,…]: open loop with GC pauses and span exports lined up with the tail
+             --experiments: pino destination variants (bench/log-destination-server.ts), saturation
+             --scenarios off,off-import,…: saturation only, these scenarios, ratios to the first
+  drift      bench/drift.ts: drift evaluation time, vs scipy, event-loop delay under load
+
+Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
+a minute). --rounds and --duration, when given, apply to core and telemetry alike.
+
+This process (the load generator) is pinned to core 1, servers to core 0; figures are ratios
+against a baseline measured in the same run (docs/performance.md says why).`;
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const BENCHES = ['core', 'telemetry', 'drift'] as const;

@@ -6,9 +6,26 @@
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { HELP_OPTION, parseCommandLine, UsageError } from '../src/cli/command-line.js';
 import { DASHBOARDS_DIR, renderDashboards } from './dashboards/render-dashboards.js';
 
-const check = process.argv.includes('--check');
+const USAGE = `usage: npm run dashboards             write grafana/dashboards/*.json from scripts/dashboards/
+       npm run dashboards:check       exit 1 when the committed JSON is not what the code generates
+       npm run dashboards -- --help`;
+
+let values;
+try {
+  ({ values } = parseCommandLine({ options: { ...HELP_OPTION, check: { type: 'boolean', default: false } } }, 'npm run dashboards -- --help'));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`dashboards: ${err.message}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const check = values.check;
 const rendered = renderDashboards();
 const stale: string[] = [];
 

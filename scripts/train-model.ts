@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { HELP_OPTION, parseCommandLine, UsageError } from '../src/cli/command-line.js';
 import { compileFeatureSchema, encodeRow, type ModelSchemaFile } from '../src/model/feature-schema.js';
 import { averagePrecision, brierScore, logLoss, recallAtAlertRate, rocAuc } from './train/classification-metrics.js';
 import { fitBoostedTrees, predictMargin, sigmoid, type BoostingParams, type Matrix } from './train/gradient-boosting.js';
@@ -26,7 +26,25 @@ const PARAMS: BoostingParams = { trees: 150, maxDepth: 4, learningRate: 0.1, lam
 const NAME = 'fraud-detection';
 const VERSION = 'v1.0';
 
-const { values: args } = parseArgs({ options: { out: { type: 'string' } } });
+const USAGE = `usage: npm run train-model [-- --out DIR]
+       npm run train-model -- --help
+
+Generates the synthetic transactions, trains the fraud-detection model and writes model.onnx,
+schema.json, reference.csv and README.md to DIR (default: models/fraud-detection/v1.0).
+The same bytes on every run.`;
+
+let args;
+try {
+  ({ values: args } = parseCommandLine({ options: { ...HELP_OPTION, out: { type: 'string' } } }, 'npm run train-model -- --help'));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`train-model: ${err.message}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const outDir = resolve(args.out ?? join(import.meta.dirname, '..', 'models', NAME, VERSION));
 
 const random = createRandom(SEED);

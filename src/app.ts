@@ -142,6 +142,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       requestTimeout: config.http.requestTimeoutMs,
       keepAliveTimeout: config.http.keepAliveTimeoutMs,
       http: {
+        // (Also here: Node checks headersTimeout against requestTimeout when creating the server,
+        // before Fastify sets the latter.)
+        requestTimeout: config.http.requestTimeoutMs,
         headersTimeout: config.http.headersTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 5))),
       },

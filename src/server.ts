@@ -73,6 +73,7 @@ if (tracing) {
 //    reached costs one warning line, never the exit code: losing spans is not failing a request.
 // A second signal exits 1 at once; close-with-grace's own timer is only a backstop.
 const BACKSTOP_MARGIN_MS = 1000;
+const LOG_FLUSH_TIMEOUT_MS = 500;
 
 async function within<T>(promise: Promise<T>, ms: number): Promise<{ done: true; value: T } | { done: false }> {
   let timer: NodeJS.Timeout | undefined;
@@ -129,7 +130,10 @@ closeWithGrace(
       }
     }
     app.log.info({ exit_code: exitCode }, 'shutdown complete');
-    logStream.flushSync();
+    // end(), not flushSync(): a synchronous write can overtake an asynchronous one still in flight
+    // and print the last lines out of order. end() writes in order and then closes (stdout itself
+    // stays open). Bounded, in case stdout is a pipe nobody reads.
+    await within(new Promise<void>((resolve) => logStream.once('close', () => resolve()).end()), LOG_FLUSH_TIMEOUT_MS);
     if (exitCode !== 0) process.exit(exitCode);
   },
 );

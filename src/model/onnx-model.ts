@@ -29,7 +29,7 @@ export async function loadOnnxModel(path: string, schema: FeatureSchema, options
   try {
     session = await ort.InferenceSession.create(bytes, {
       // On 2 cores, extra intra-op threads spin on the other core for microsecond-sized work
-      // (PERF-NOTES.md); the event loop already serialises runs, so inter-op parallelism is moot.
+      // (docs/performance.md); the event loop already serialises runs, so inter-op parallelism is moot.
       intraOpNumThreads: options.intraOpThreads,
       interOpNumThreads: 1,
       executionMode: 'sequential',

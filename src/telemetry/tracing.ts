@@ -236,7 +236,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     instrumentations.push(
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
-        // Hook spans roughly double the cost of tracing (PERF-NOTES.md); the handler has our own
+        // Hook spans roughly double the cost of tracing (docs/performance.md); the handler has our own
         // `predict` span, so the request span is enough from this plugin.
         instrumentHooks: false,
         instrumentHandler: false,

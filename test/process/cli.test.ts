@@ -120,6 +120,9 @@ const COMMANDS = [
   { name: 'npm run drift', argv: (...a: string[]) => [process.execPath, [DIST_CLI, 'drift', ...a]] as const, usage: 'usage: ml-service drift --reference' },
   { name: 'npm run simulate', argv: (...a: string[]) => [TSX, ['scripts/simulate.ts', ...a]] as const, usage: 'usage: npm run simulate --' },
   { name: 'npm run stack', argv: (...a: string[]) => [TSX, ['scripts/stack.ts', ...a]] as const, usage: 'usage: npm run stack' },
+  { name: 'npm run train-model', argv: (...a: string[]) => [TSX, ['scripts/train-model.ts', ...a]] as const, usage: 'usage: npm run train-model' },
+  { name: 'npm run dashboards', argv: (...a: string[]) => [TSX, ['scripts/dashboards.ts', ...a]] as const, usage: 'usage: npm run dashboards' },
+  { name: 'node dist/cli.js', argv: (...a: string[]) => [process.execPath, [DIST_CLI, ...a]] as const, usage: 'usage: ml-service <command>' },
 ];
 
 describe('--help, -h and unknown options on every command', () => {
@@ -143,6 +146,15 @@ describe('--help, -h and unknown options on every command', () => {
       expect(result.stderr).toContain('--help');
     });
   }
+
+  // The benchmark runner passes unknown options on to the benchmarks (strict: false): --help only.
+  it('npm run bench --help and -h -> the usage on stdout, exit 0 (no benchmark starts)', () => {
+    for (const flag of ['--help', '-h']) {
+      const result = run(TSX, ['bench/run.ts', flag]);
+      expect(result.code, flag).toBe(0);
+      expect(result.stdout.startsWith('usage: npm run bench'), result.stdout).toBe(true);
+    }
+  });
 
   it('ml-service with an unknown command or none -> one line pointing at ml-service --help, exit 2', () => {
     for (const args of [['explode'], []]) {

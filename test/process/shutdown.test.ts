@@ -78,7 +78,7 @@ describe('shutdown with tracing on and no collector', () => {
       const warnings = after(server.logs, 'shutdown started').filter((l) => l.level === 'warn');
       expect(warnings).toHaveLength(1);
       expect(String(warnings[0]!['error'])).toBe('no answer within 300 ms (SHUTDOWN_FLUSH_TIMEOUT_MS)');
-      expect(server.logs.at(-1)).toMatchObject({ msg: 'shutdown complete', exit_code: 0 });
+      expect(server.logs.at(-1), JSON.stringify(server.logs.slice(-4))).toMatchObject({ msg: 'shutdown complete', exit_code: 0 });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => blackHole.close(resolve));
