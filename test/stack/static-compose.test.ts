@@ -227,9 +227,15 @@ describe('Dockerfile', () => {
     for (const stage of stages) expect(stage).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/m);
   });
 
-  it('copies .npmrc before npm ci in both stages (onnxruntime-node-install=skip)', () => {
-    for (const stage of stages) expect(stage).toMatch(/^COPY package\.json package-lock\.json \.npmrc \.\/\n/m);
-    expect(read('.npmrc')).toMatch(/^onnxruntime-node-install=skip$/m);
+  it("skips onnxruntime-node's GPU download in both stages (npm 10 runs its postinstall) and copies .npmrc before npm ci", () => {
+    for (const stage of stages) {
+      expect(stage).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
+      expect(stage).toMatch(/^COPY package\.json package-lock\.json \.npmrc \.\/\n/m);
+    }
+    // npm >= 11.19 runs no dependency install script that package.json does not allow.
+    expect((JSON.parse(read('package.json')) as { allowScripts: Record<string, boolean> }).allowScripts['onnxruntime-node']).toBe(false);
+    // No unknown project config: npm would warn about it on every command.
+    expect(read('.npmrc')).not.toMatch(/^onnxruntime-node-install/m);
   });
 
   it('ships the embedded models, runs as a non-root user and checks /health with node', () => {
