@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => resolve(text));
     });
-  const server = createServer(async (req, res) => {
+  const receive = async (req: IncomingMessage, res: ServerResponse) => {
     const text = await read(req);
     let body: Record<string, unknown>;
     try {
@@ -50,7 +50,9 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     // Slack answers "ok"; PagerDuty's Events API v2 answers 202 with a JSON status.
     if (req.url?.startsWith('/pagerduty')) res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
     else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-  });
+  };
+  // (read() never rejects: the request stream's errors end the connection, not the receiver.)
+  const server = createServer((req, res) => void receive(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
