@@ -2,10 +2,9 @@ import { getHeapStatistics } from 'node:v8';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
-import { loadModelRegistry, type LoadedModel, type ModelRegistry } from './model/index.js';
-import { createDriftJob, type DriftJob } from './drift/job.js';
-import type { ModelDriftReport, ModelReference } from './drift/model-drift.js';
-import { createDriftWindow, type DriftWindow, type EncodedLayout } from './drift/window.js';
+import { createDriftMonitor } from './drift-monitor.js';
+import type { DriftJob, DriftJobOptions } from './drift/job.js';
+import { loadModelRegistry, type ModelRegistry } from './model/index.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
 import { driftRoutes } from './routes/drift.js';
@@ -17,9 +16,8 @@ import { predictRoutes } from './routes/predict.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
 import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
-import { createMetrics, type Metrics } from './telemetry/metrics.js';
+import { createMetrics } from './telemetry/metrics.js';
 import { createPredictionTelemetry, NO_PREDICTION_TELEMETRY, type ModelLayout } from './telemetry/prediction-telemetry.js';
-import { createRateLimitedWarner } from './telemetry/rate-limited-log.js';
 import { SERVICE } from './telemetry/service-info.js';
 import type { SpanStats } from './telemetry/tracing.js';
 
@@ -27,18 +25,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     readonly readiness: Readiness;
     readonly registry: ModelRegistry;
-    /** Undefined when METRICS_ENABLED=false. */
-    readonly metrics: Metrics | undefined;
-    /** Undefined when DRIFT_ENABLED=false. */
-    readonly drift: DriftMonitor | undefined;
   }
-}
-
-/** The live drift monitor of the app: windows filled by /predict, evaluated by a background job. */
-export interface DriftMonitor {
-  /** Evaluate every model now (tests synchronise on this instead of waiting for the timer). */
-  runNow(): Promise<void>;
-  latest(modelName: string, modelVersion: string): ModelDriftReport | undefined;
 }
 
 export interface AppOverrides {
@@ -48,48 +35,11 @@ export interface AppOverrides {
   readonly logStream?: DestinationStream;
   /** Span exporter counts to publish as metrics (server.ts passes the running tracing's). */
   readonly spanStats?: SpanStats;
+  /** Builds the drift job (default createDriftJob); tests keep it to call runNow() instead of waiting for the timer. */
+  readonly createDriftJob?: (options: DriftJobOptions) => DriftJob;
 }
 
 export { SERVICE };
-
-function layoutOf(model: LoadedModel): ModelLayout {
-  const { schema } = model;
-  return {
-    name: model.name,
-    version: model.version,
-    framework: model.framework,
-    features: schema.features.map((f) => ({ name: f.name, type: f.type })),
-    width: schema.width,
-    columns: schema.features.map((_, i) => schema.offsetOf(i)),
-  };
-}
-
-function encodedLayoutOf(model: LoadedModel): EncodedLayout {
-  const { schema } = model;
-  return {
-    width: schema.width,
-    features: schema.features.map((f, i) =>
-      f.type === 'numeric'
-        ? { name: f.name, kind: 'numerical' as const, offset: schema.offsetOf(i) }
-        : { name: f.name, kind: 'categorical' as const, offset: schema.offsetOf(i), categories: f.categories },
-    ),
-  };
-}
-
-function referenceOf(model: LoadedModel): ModelReference {
-  return {
-    modelName: model.name,
-    modelVersion: model.version,
-    columns: model.schema.features.map((f, i) => {
-      const values = model.reference.columns[i]!;
-      // The model (and so the live window) sees float32: compare like with like.
-      return f.type === 'numeric'
-        ? { name: f.name, kind: 'numerical' as const, values: values.map(Math.fround) }
-        : { name: f.name, kind: 'categorical' as const, values, categories: f.categories };
-    }),
-    scores: Float64Array.from(model.referencePredictions),
-  };
-}
 
 /**
  * The composition root: everything the service does is wired here, top to bottom. It never
@@ -108,7 +58,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
 
     // Telemetry: metric series are created here from the registry, never from requests.
-    const layouts = registry.list().map(layoutOf);
+    // Each model's own row layout (model/feature-schema.ts) is what telemetry decodes rows with.
+    const layouts = registry
+      .list()
+      .map((m): ModelLayout => ({ name: m.name, version: m.version, framework: m.framework, ...m.schema.layout }));
     const metrics = config.metricsEnabled
       ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS, drift: config.drift.enabled })
       : undefined;
@@ -164,43 +117,28 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.server.maxConnections = config.http.maxConnections;
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
-    app.decorate('metrics', metrics);
 
     // Drift: each scored row is copied into its model's window on the request path (O(features),
     // no allocation); a worker thread compares windows with the references every interval.
-    let drift: DriftMonitor | undefined;
-    let onScored: ((model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array) => void) | undefined;
-    if (config.drift.enabled) {
-      const windows = new Map<LoadedModel, DriftWindow>();
-      for (const model of registry.list()) windows.set(model, createDriftWindow(encodedLayoutOf(model), config.drift.windowSize));
-      const featureNames = new Map(registry.list().map((m) => [`${m.name}@${m.version}`, new Set(m.schema.names)]));
-      const latest = new Map<string, ModelDriftReport>();
-      const warnings = createRateLimitedWarner({ warn: (fields, message) => app.log.warn(fields, message) }, 60_000);
-      const job: DriftJob = createDriftJob({
-        models: [...windows].map(([model, window]) => ({ reference: referenceOf(model), window })),
-        intervalMs: config.drift.intervalMs,
-        method: config.drift.method,
-        minRows: config.drift.minRows,
-        onReport: (report) => {
-          const key = `${report.model_name}@${report.model_version}`;
-          latest.set(key, report);
-          if (metrics) publishDriftReport(metrics, featureNames.get(key) ?? new Set(), report);
-        },
-        onRun: (model, outcome) => {
-          if (metrics) recordDriftRun(metrics, model.modelName, model.modelVersion, outcome);
-          if (outcome === 'skipped') warnings.warn('drift: run skipped', 'drift evaluation skipped: the previous run is still going', { model_name: model.modelName });
-        },
-        onError: (model, message) =>
-          warnings.warn('drift: evaluation failed', `drift evaluation failed: ${message.split('\n')[0]}`, {
-            ...(model && { model_name: model.modelName, model_version: model.modelVersion }),
+    // drift/ does not import telemetry: its reports and runs reach the metrics through these callbacks.
+    const drift = config.drift.enabled
+      ? createDriftMonitor(registry.list(), {
+          windowSize: config.drift.windowSize,
+          intervalMs: config.drift.intervalMs,
+          method: config.drift.method,
+          minRows: config.drift.minRows,
+          log: app.log,
+          ...(metrics && {
+            onReport: (report, featureNames) => publishDriftReport(metrics, featureNames, report),
+            onRun: (modelName, modelVersion, outcome) => recordDriftRun(metrics, modelName, modelVersion, outcome),
           }),
-      });
-      onScored = (model, rows, input, given, scores) => windows.get(model)?.append(rows, input, given, scores);
-      drift = { runNow: () => job.runNow(), latest: (name, version) => latest.get(`${name}@${version}`) };
-      app.addHook('onReady', async () => job.start());
-      app.addHook('onClose', async () => job.close());
+          ...(overrides.createDriftJob && { createJob: overrides.createDriftJob }),
+        })
+      : undefined;
+    if (drift) {
+      app.addHook('onReady', async () => drift.start());
+      app.addHook('onClose', async () => drift.close());
     }
-    app.decorate('drift', drift);
     installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
@@ -225,7 +163,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       telemetry,
       errors,
       payloadSampleRatio: config.logPayloads.sampleRatio,
-      ...(onScored && { onScored }),
+      ...(drift && { onScored: drift.record }),
     });
     if (metrics) await app.register(metricsRoutes, { metrics });
     if (drift) {

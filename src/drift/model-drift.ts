@@ -1,5 +1,5 @@
 import { evaluateDrift, prepareReference, type Column, type ColumnReport, type DriftMethod, type DriftReport } from './index.js';
-import type { WindowSnapshot } from './window.js';
+import type { EncodedLayout, WindowSnapshot } from './window.js';
 
 /** What a model's drift is measured against: its reference sample and its own scores of it. */
 export interface ModelReference {
@@ -9,6 +9,36 @@ export interface ModelReference {
   readonly columns: readonly Column[];
   /** The model's scores of the reference rows (prediction drift baseline). */
   readonly scores: Float64Array;
+}
+
+export interface ReferenceSample {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  /** The model's encoded-row layout: names, kinds and categories of the columns, schema order. */
+  readonly layout: EncodedLayout;
+  /** One column per feature, schema order: numeric values or category indexes, NaN when missing. */
+  readonly columns: readonly Float64Array[];
+  /** The model's scores of the reference rows. */
+  readonly scores: ArrayLike<number>;
+}
+
+/**
+ * A model's reference as drift compares it, its numeric columns rounded to float32. The window
+ * holds what the model was given, read back from its float32 input row; rounded alike, the same
+ * data gives the same values on both sides. This is the only place the reference is rounded.
+ */
+export function modelReference(sample: ReferenceSample): ModelReference {
+  return {
+    modelName: sample.modelName,
+    modelVersion: sample.modelVersion,
+    columns: sample.layout.features.map((feature, i): Column => {
+      const values = sample.columns[i]!;
+      return feature.type === 'numeric'
+        ? { name: feature.name, kind: 'numerical', values: values.map(Math.fround) }
+        : { name: feature.name, kind: 'categorical', values, categories: feature.categories };
+    }),
+    scores: Float64Array.from(sample.scores),
+  };
 }
 
 export interface ModelDriftOptions {

@@ -1,15 +1,17 @@
 /**
- * Where each feature of a model sits in an encoded row (the model's input layout): a numeric
- * feature is one column at `offset`; a categorical one is `categories` one-hot columns from
- * `offset`. app.ts builds it from the model schema, so drift/ never imports model/.
+ * What drift reads of a model's encoded row (the model's input): a numeric feature is one column
+ * at `offset`; a categorical one is `categories` one-hot columns from `offset`. Declared here,
+ * structurally, because drift/ does not import model/: the app layer passes the model's own layout
+ * (model/feature-schema.ts `RowLayout`), which satisfies it.
  */
 export type EncodedFeature =
-  | { readonly name: string; readonly kind: 'numerical'; readonly offset: number }
-  | { readonly name: string; readonly kind: 'categorical'; readonly offset: number; readonly categories: readonly string[] };
+  | { readonly name: string; readonly type: 'numeric'; readonly offset: number }
+  | { readonly name: string; readonly type: 'categorical'; readonly offset: number; readonly categories: readonly string[] };
 
 export interface EncodedLayout {
   /** Width of one encoded row. */
   readonly width: number;
+  /** Schema order: feature f of the layout is column f of the window. */
   readonly features: readonly EncodedFeature[];
 }
 
@@ -49,7 +51,7 @@ export function createDriftWindow(layout: EncodedLayout, capacity: number): Drif
   const scores = new Float64Array(capacity);
   const offsets = Int32Array.from(layout.features.map((f) => f.offset));
   // 0 for numeric features, else the number of one-hot columns.
-  const widths = Int32Array.from(layout.features.map((f) => (f.kind === 'categorical' ? f.categories.length : 0)));
+  const widths = Int32Array.from(layout.features.map((f) => (f.type === 'categorical' ? f.categories.length : 0)));
   const width = layout.width;
   let next = 0;
   let size = 0;

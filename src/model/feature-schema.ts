@@ -75,17 +75,34 @@ export type ModelSchemaFile = z.infer<typeof modelSchemaFile>;
 export type FeatureSpec = ModelSchemaFile['features'][number];
 
 /**
- * A schema compiled for the request path: lookups by name without touching Object.prototype,
- * column offsets of the one-hot encoding, and a prefilled row of missing values.
+ * Where each feature sits in an encoded row: the model's input contract, described once, here.
+ * A numeric feature is one float32 column at `offset`; a categorical feature is one column per
+ * category from `offset`, 1 for its value and 0 elsewhere. Features in schema order.
  *
- * Encoding (the model's input contract): features in schema order; a numeric feature is one
- * float32 column; a categorical feature is one column per category, 1 for its value, 0 elsewhere.
+ * Plain data, so that drift/ and telemetry/ (which never import model/) can read it: the app layer
+ * hands it to them, and each declares structurally the part it decodes (drift/window.ts
+ * `EncodedLayout`, telemetry/prediction-telemetry.ts `ModelLayout`). A new type of feature here
+ * then fails to compile where the app layer passes the layout to a consumer that cannot decode it.
+ */
+export interface RowLayout {
+  /** Columns in one encoded row. */
+  readonly width: number;
+  readonly features: readonly EncodedFeature[];
+}
+
+/** A schema feature (name, type, categories, ...) with the first column it occupies. */
+export type EncodedFeature = FeatureSpec & { readonly offset: number };
+
+/**
+ * A schema compiled for the request path: lookups by name without touching Object.prototype,
+ * the encoded-row layout, and a prefilled row of missing values.
  */
 export interface FeatureSchema {
   readonly file: ModelSchemaFile;
   readonly features: readonly FeatureSpec[];
   readonly names: readonly string[];
-  /** Width of one encoded row. */
+  readonly layout: RowLayout;
+  /** Width of one encoded row (`layout.width`). */
   readonly width: number;
   /** Encoded row with every feature at its missing value. */
   readonly defaults: Float32Array;
@@ -93,27 +110,28 @@ export interface FeatureSchema {
   indexOf(name: string): number | undefined;
   /** Category index of `value` for categorical feature `feature`, or undefined. */
   categoryOf(feature: number, value: string): number | undefined;
-  /** First encoded column of feature `feature`. */
+  /** First encoded column of feature `feature` (`layout.features[feature].offset`). */
   offsetOf(feature: number): number;
 }
 
-export function compileFeatureSchema(file: ModelSchemaFile): FeatureSchema {
-  const byName = new Map<string, number>();
-  const categoryMaps: (Map<string, number> | undefined)[] = [];
-  const offsets: number[] = [];
+function rowLayoutOf(features: readonly FeatureSpec[]): RowLayout {
   let width = 0;
-  file.features.forEach((feature, i) => {
-    byName.set(feature.name, i);
-    offsets.push(width);
-    if (feature.type === 'numeric') {
-      categoryMaps.push(undefined);
-      width += 1;
-    } else {
-      categoryMaps.push(new Map(feature.categories.map((c, k) => [c, k])));
-      width += feature.categories.length;
-    }
+  const encoded = features.map((feature): EncodedFeature => {
+    const offset = width;
+    width += feature.type === 'numeric' ? 1 : feature.categories.length;
+    return { ...feature, offset };
   });
-  const defaults = new Float32Array(width);
+  return { width, features: encoded };
+}
+
+export function compileFeatureSchema(file: ModelSchemaFile): FeatureSchema {
+  const layout = rowLayoutOf(file.features);
+  const byName = new Map(file.features.map((feature, i) => [feature.name, i]));
+  const categoryMaps = file.features.map((feature) =>
+    feature.type === 'categorical' ? new Map(feature.categories.map((c, k) => [c, k])) : undefined,
+  );
+  const offsets = layout.features.map((f) => f.offset);
+  const defaults = new Float32Array(layout.width);
   file.features.forEach((feature, i) => {
     const offset = offsets[i]!;
     if (feature.type === 'numeric') defaults[offset] = feature.missing_value;
@@ -123,7 +141,8 @@ export function compileFeatureSchema(file: ModelSchemaFile): FeatureSchema {
     file,
     features: file.features,
     names: file.features.map((f) => f.name),
-    width,
+    layout,
+    width: layout.width,
     defaults,
     indexOf: (name) => byName.get(name),
     categoryOf: (feature, value) => categoryMaps[feature]?.get(value),

@@ -1,12 +1,16 @@
 import type { CounterSeries, GaugeSeries, HistogramSeries } from './metric-primitives.js';
 import type { Metrics, ModelDescriptor } from './metrics.js';
 
-/** A model as the request path encodes it: where each feature's value sits in an encoded row. */
+/**
+ * A model as the request path encodes it: where each feature's value sits in an encoded row.
+ * Declared here, structurally, because telemetry/ does not import model/: app.ts passes the
+ * model's name, version and framework with its own layout (model/feature-schema.ts `RowLayout`).
+ */
 export interface ModelLayout extends ModelDescriptor {
   /** Width of one encoded row. */
   readonly width: number;
-  /** First encoded column of each feature, in schema order. */
-  readonly columns: readonly number[];
+  /** Schema order; a numeric feature's value is the column at `offset`. */
+  readonly features: readonly (ModelDescriptor['features'][number] & { readonly offset: number })[];
 }
 
 /** Metric updates for one model, with every series bound once at startup. */
@@ -53,7 +57,7 @@ export function createPredictionTelemetry(metrics: Metrics, models: readonly Mod
       f.type === 'numeric' ? metrics.featureValue.labels(name, f.name) : undefined,
     );
     const imputed: CounterSeries[] = model.features.map((f) => metrics.featuresImputed.labels(name, version, f.name));
-    const columns = Int32Array.from(model.columns);
+    const columns = Int32Array.from(model.features, (f) => f.offset);
     const width = model.width;
 
     recorders.set(`${name}\u0000${version}`, {

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
+import { createDriftJob, type DriftJob, type DriftJobOptions } from '../../src/drift/job.js';
 import { applyShifts, loadReferenceRows, parseShift } from '../../scripts/simulate/traffic.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { postJson, startApp, type RunningApp } from '../helpers/app.js';
@@ -21,6 +22,16 @@ async function send(service: RunningApp, start: number, count: number, shift?: s
     const res = await postJson(`${service.url}/predict/batch`, { instances, ...MODEL });
     expect(res.status).toBe(200);
   }
+}
+
+/**
+ * The app with its drift job kept (through the createDriftJob override), so that a test
+ * evaluates now instead of waiting for the timer.
+ */
+async function startWithDriftJob(env: Record<string, string>) {
+  let job: DriftJob | undefined;
+  const service = await startApp(env, { createDriftJob: (options) => (job = createDriftJob(options)) });
+  return { service, runNow: () => job!.runNow() };
 }
 
 async function gauges(service: RunningApp) {
@@ -48,9 +59,10 @@ describe('drift monitoring in the service', () => {
   });
 
   it('reference-like traffic -> no drift; the same traffic with amount tripled -> amount drifts, in /drift and in the gauges', async () => {
-    service = await startApp(DRIFT_ENV);
+    const started = await startWithDriftJob(DRIFT_ENV);
+    service = started.service;
     await send(service, 0, 400);
-    await service.app.drift!.runNow();
+    await started.runNow();
 
     const clean = (await (await fetch(`${service.url}/drift`)).json()) as Record<string, unknown> & { features: Record<string, { drifted: boolean }> };
     expect(clean).toMatchObject({ ...MODEL, drift_detected: false, drifted_features: [], total_features: 12, window_rows: 400, status: 'ok' });
@@ -64,7 +76,7 @@ describe('drift monitoring in the service', () => {
 
     // The window holds the last 400 rows: 400 shifted rows replace the clean ones.
     await send(service, 400, 400, 'amount:*3');
-    await service.app.drift!.runNow();
+    await started.runNow();
     const drifted = (await (await fetch(`${service.url}/drift/fraud-detection/v1.0`)).json()) as {
       drifted_features: string[];
       drift_score: number;
@@ -86,10 +98,11 @@ describe('drift monitoring in the service', () => {
   });
 
   it('omitted features count as missing, not as the imputed value', async () => {
-    service = await startApp(DRIFT_ENV);
+    const started = await startWithDriftJob(DRIFT_ENV);
+    service = started.service;
     const instances = reference.slice(0, 200).map(({ hour: _hour, ...rest }) => rest);
     expect((await postJson(`${service.url}/predict/batch`, { instances, ...MODEL })).status).toBe(200);
-    await service.app.drift!.runNow();
+    await started.runNow();
     const report = (await (await fetch(`${service.url}/drift`)).json()) as { features: Record<string, { missing_ratio: number }> };
     expect(report.features['hour']!.missing_ratio).toBe(1);
     expect(report.features['amount']!.missing_ratio).toBe(0);
@@ -97,28 +110,35 @@ describe('drift monitoring in the service', () => {
   });
 
   it('fewer rows than DRIFT_MIN_ROWS -> insufficient data, no drift decided', async () => {
-    service = await startApp(DRIFT_ENV);
+    const started = await startWithDriftJob(DRIFT_ENV);
+    service = started.service;
     await send(service, 0, 50, 'amount:*10');
-    await service.app.drift!.runNow();
+    await started.runNow();
     const report = (await (await fetch(`${service.url}/drift`)).json()) as { status: string; drift_detected: boolean; drifted_features: string[] };
     expect(report).toMatchObject({ status: 'insufficient_data', drift_detected: false, drifted_features: [] });
   });
 
   it('a run asked for while one is going is skipped and counted, not queued', async () => {
-    service = await startApp(DRIFT_ENV);
+    const started = await startWithDriftJob(DRIFT_ENV);
+    service = started.service;
     await send(service, 0, 200);
-    const first = service.app.drift!.runNow();
-    const second = service.app.drift!.runNow();
+    const first = started.runNow();
+    const second = started.runNow();
     await Promise.all([first, second]);
     const metrics = await gauges(service);
     expect(valueOf(metrics, 'ml_drift_runs_total', { outcome: 'success' })).toBe(1);
     expect(valueOf(metrics, 'ml_drift_runs_total', { outcome: 'skipped' })).toBe(1);
   });
 
-  it('DRIFT_ENABLED=false -> no /drift route and no drift series', async () => {
-    service = await startApp({ DRIFT_ENABLED: 'false' });
+  it('DRIFT_ENABLED=false -> no drift job, no /drift route and no drift series', async () => {
+    let jobs = 0;
+    const createCounted = (options: DriftJobOptions) => {
+      jobs++;
+      return createDriftJob(options);
+    };
+    service = await startApp({ DRIFT_ENABLED: 'false' }, { createDriftJob: createCounted });
     expect((await fetch(`${service.url}/drift`)).status).toBe(404);
-    expect(service.app.drift).toBeUndefined();
+    expect(jobs).toBe(0);
     const metrics = await gauges(service);
     expect(metrics.samples.filter((s) => s.name.startsWith('ml_drift_'))).toEqual([]);
   });

@@ -39,6 +39,19 @@ describe('feature schema encoding', () => {
     expect(encode({ amount: 2.5, colour: 'blue', age: 30 })).toEqual({ out: [2.5, 0, 0, 1, 30], imputed: [] });
   });
 
+  it("describes its encoding once, as a plain row layout: width and each feature's type, offset and categories", () => {
+    expect(schema.layout.width).toBe(schema.width);
+    expect(schema.layout.features.map((f) => [f.name, f.type, f.offset])).toEqual([
+      ['amount', 'numeric', 0],
+      ['colour', 'categorical', 1],
+      ['age', 'numeric', 4],
+    ]);
+    expect(schema.layout.features[1]).toMatchObject({ categories: ['red', 'green', 'blue'] });
+    // The encoder writes where the layout says: amount at 0, blue one-hot at 1 + 2, age at 4.
+    expect(encode({ amount: 2.5, colour: 'blue', age: 30 }).out).toEqual([2.5, 0, 0, 1, 30]);
+    expect(JSON.parse(JSON.stringify(schema.layout))).toEqual(schema.layout);
+  });
+
   it('fills omitted features with their missing values and reports them in schema order', () => {
     expect(encode({ age: 30 })).toEqual({ out: [10, 0, 1, 0, 30], imputed: ['amount', 'colour'] });
     expect(encode({})).toEqual({ out: [10, 0, 1, 0, 40], imputed: ['amount', 'colour', 'age'] });

@@ -70,7 +70,7 @@ function recordingFactory() {
 }
 
 function monitored(name: string): MonitoredModel {
-  const window = createDriftWindow({ width: 1, features: [{ name: 'x', kind: 'numerical', offset: 0 }] }, 4);
+  const window = createDriftWindow({ width: 1, features: [{ name: 'x', type: 'numeric', offset: 0 }] }, 4);
   window.append(2, Float32Array.of(1, 2), Uint8Array.of(1, 1), Float32Array.of(0.1, 0.9));
   return { reference: { modelName: name, modelVersion: 'v1', columns: [], scores: new Float64Array(0) }, window };
 }

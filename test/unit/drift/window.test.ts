@@ -6,9 +6,9 @@ import { createDriftWindow, type EncodedLayout } from '../../../src/drift/window
 const LAYOUT: EncodedLayout = {
   width: 5,
   features: [
-    { name: 'amount', kind: 'numerical', offset: 0 },
-    { name: 'channel', kind: 'categorical', offset: 1, categories: ['pos', 'web', 'atm'] },
-    { name: 'age', kind: 'numerical', offset: 4 },
+    { name: 'amount', type: 'numeric', offset: 0 },
+    { name: 'channel', type: 'categorical', offset: 1, categories: ['pos', 'web', 'atm'] },
+    { name: 'age', type: 'numeric', offset: 4 },
   ],
 };
 

@@ -186,9 +186,8 @@ describe("the service's metrics, fed a NaN score and a negative feature value th
     name: 'fraud-detection',
     version: 'v1.0',
     framework: 'onnx',
-    features: [{ name: 'amount', type: 'numeric' }],
+    features: [{ name: 'amount', type: 'numeric', offset: 0 }],
     width: 1,
-    columns: [0],
   };
   const LABELS = { model_name: 'fraud-detection', model_version: 'v1.0' };
 
