@@ -1,6 +1,7 @@
 /**
- * The dependency rule of STYLE.md, enforced: server -> app -> routes -> {model, drift, telemetry} -> errors.
- * Only server.ts and app.ts read config; only app.ts, routes/ and telemetry import fastify.
+ * The dependency rule, enforced: server -> app -> routes -> {model, drift, telemetry} -> errors;
+ * config/ and errors.ts are the bottom layers. Only server.ts and app.ts read config (instrumentation.ts
+ * too, as it runs first); only app.ts, routes/ and telemetry import fastify.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -8,10 +9,41 @@ module.exports = {
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     {
       name: 'only-entry-reads-config',
-      comment: 'Config is parsed once by the entry points (server.ts; instrumentation.ts, which runs first) and passed down as plain values.',
+      comment:
+        'Config is parsed once by the entry points (server.ts; instrumentation.ts, which runs first) and passed down as plain values. ' +
+        "Other modules may import config's types (type-only imports, erased at build), never its code.",
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(server|app)\\.ts$|^src/config/|^src/telemetry/instrumentation\\.ts$' },
-      to: { path: '^src/config/' },
+      to: { path: '^src/config/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'config-is-a-bottom-layer',
+      comment: 'config/ parses the environment and owns the option types; of our code it imports only errors.ts (StartupError).',
+      severity: 'error',
+      from: { path: '^src/config/' },
+      to: { path: '^src/', pathNot: '^src/config/|^src/errors\\.ts$' },
+    },
+    {
+      name: 'errors-is-the-bottom-layer',
+      comment: 'errors.ts, the catalogue of expected failures, imports nothing of ours: every layer may import it.',
+      severity: 'error',
+      from: { path: '^src/errors\\.ts$' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'cli-uses-only-library-layers',
+      comment:
+        'The ml-service CLI (cli.ts -> cli/) uses drift/ and model/ as a library: it neither builds nor starts the service, and ' +
+        'takes its settings from its command line, not from config/.',
+      severity: 'error',
+      from: { path: '^src/cli(/|\\.ts$)' },
+      to: { path: '^src/(server|app|drift-monitor|readiness)\\.ts$|^src/(routes|telemetry|config)/' },
+    },
+    {
+      name: 'nothing-imports-the-cli',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli(/|\\.ts$)' },
+      to: { path: '^src/cli(/|\\.ts$)' },
     },
     {
       name: 'nothing-imports-app-or-routes',
@@ -32,6 +64,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/drift/' },
       to: { path: '^src/(telemetry|model|routes)/|fastify' },
+    },
+    {
+      name: 'not-to-dev-dep',
+      comment:
+        'What ships (src/, built to dist/) runs where only "dependencies" are installed (the Dockerfile installs with --omit=dev): ' +
+        'a devDependency imported from src/ works in tests and fails in production. Type-only imports included, except @types/.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { dependencyTypes: ['npm-dev'], pathNot: 'node_modules/@types/' },
     },
     {
       name: 'telemetry-imports-no-domain',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { StartupError } from '../errors.js';
 import { flag } from './config-schema.js';
 import { parseEnv } from './parse-env.js';
-import type { TracingOptions } from '../telemetry/tracing.js';
+import type { InstrumentationName, TracingOptions } from './tracing-options.js';
 
 /**
  * The OpenTelemetry variables the service reads (names and meanings from the OpenTelemetry
@@ -77,6 +77,6 @@ export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): Tracing
       scheduledDelayMillis: e.OTEL_BSP_SCHEDULE_DELAY,
       exportTimeoutMillis: e.OTEL_BSP_EXPORT_TIMEOUT,
     },
-    instrumentations: instrumentations as ('fastify' | 'http')[],
+    instrumentations: instrumentations as InstrumentationName[],
   };
 }

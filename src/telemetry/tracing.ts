@@ -1,15 +1,5 @@
 import { hostname } from 'node:os';
-import {
-  createNoopMeter,
-  diag,
-  DiagLogLevel,
-  type Attributes,
-  type Counter,
-  type Meter,
-  type MeterProvider,
-  type ObservableCallback,
-  type ObservableUpDownCounter,
-} from '@opentelemetry/api';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import {
   CompositePropagator,
   ExportResultCode,
@@ -23,51 +13,31 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { pino } from 'pino';
+import type { TracingOptions } from '../config/index.js';
+import { AccountedSpanProcessor } from './accounted-span-processor.js';
 import { CappedSampler } from './capped-sampler.js';
 import { loggerOptions } from './logger.js';
 import { createRateLimitedWarner, type RateLimitedWarner } from './rate-limited-log.js';
 import { SERVICE } from './service-info.js';
 import { UntrustedParentLinker, UntrustedParentPropagator } from './untrusted-parent.js';
 
-/** Tracing settings (from the OTEL_* variables: config/tracing-config.ts). */
-export interface TracingOptions {
-  readonly disabled: boolean;
-  readonly serviceName: string;
-  readonly endpoint: string;
-  readonly exportTimeoutMs: number;
-  readonly sampler: 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
-  readonly samplerRatio: number;
-  /**
-   * true: an incoming `traceparent` is the parent of the request span, and its sampled flag decides
-   * under the parent-based samplers. false: the request starts a new trace, decided by the
-   * service's own sampler, with a span link to the caller's span.
-   */
-  readonly trustRemoteParent: boolean;
-  /** Traces (root and remote-parent spans) sampled per second at most, whatever the parent says. */
-  readonly maxSampledPerSecond: number;
-  readonly queue: {
-    readonly maxQueueSize: number;
-    readonly maxExportBatchSize: number;
-    readonly scheduledDelayMillis: number;
-    readonly exportTimeoutMillis: number;
-  };
-  readonly instrumentations: readonly ('fastify' | 'http')[];
-}
-
 /** Counts of sampled spans by fate, read by the metrics at scrape time. */
 export interface SpanStats {
-  exported: number;
-  failed: number;
-  dropped: number;
+  /** Spans the collector accepted. */
+  readonly exported: number;
+  /** Spans in an export that failed or timed out. */
+  readonly failed: number;
+  /** Spans that ended while the export queue was full. */
+  readonly dropped: number;
   /** Traces the sampler would have sampled and the per-second cap refused (counted at their root span). */
-  rateLimited: number;
+  readonly rateLimited: number;
+  /** Spans waiting for export. */
   queueSize(): number;
 }
 
@@ -118,39 +88,6 @@ function createConfiguredSampler(options: TracingOptions): Sampler {
 }
 
 /**
- * The batch span processor reports what happens to spans through its self-observability meter
- * (`selfObsMeterProvider`, metric otel.sdk.processor.span.processed with error.type "queue_full"
- * for drops, and otel.sdk.processor.span.queue.size). This minimal MeterProvider turns those
- * into plain counters, without running an OpenTelemetry metrics pipeline nothing else uses.
- */
-function spanStatsMeterProvider(stats: { exported: number; failed: number; dropped: number; queueCallback?: ObservableCallback }): MeterProvider {
-  const noop = createNoopMeter();
-  const processed: Counter = {
-    add(value: number, attributes?: Attributes) {
-      const error = attributes?.['error.type'];
-      if (error === 'queue_full') stats.dropped += value;
-      else if (error !== undefined) stats.failed += value;
-      else stats.exported += value;
-    },
-  };
-  const queueSize = {
-    addCallback(callback: ObservableCallback) {
-      stats.queueCallback = callback;
-    },
-    removeCallback() {
-      delete stats.queueCallback;
-    },
-  } as unknown as ObservableUpDownCounter;
-  // The no-op meter's methods live on its prototype: inherit them, override two.
-  const meter: Meter = Object.assign(Object.create(noop) as Meter, {
-    createCounter: (name: string, opts?: object) => (name === 'otel.sdk.processor.span.processed' ? processed : noop.createCounter(name, opts)),
-    createObservableUpDownCounter: (name: string, opts?: object) =>
-      name === 'otel.sdk.processor.span.queue.size' ? queueSize : noop.createObservableUpDownCounter(name, opts),
-  });
-  return { getMeter: () => meter };
-}
-
-/**
  * Start tracing by hand (not NodeSDK: it starts metric and log pipelines nothing here uses, loads
  * every exporter, and costs over a second of startup; see Benchmarks in the README).
  * Returns undefined, having constructed nothing, when OTEL_SDK_DISABLED=true: instrumentations
@@ -183,30 +120,25 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
     });
   });
 
-  const counts: { exported: number; failed: number; dropped: number; queueCallback?: ObservableCallback } = { exported: 0, failed: 0, dropped: 0 };
   const sampler = new CappedSampler({ delegate: createConfiguredSampler(options), maxPerSecond: options.maxSampledPerSecond });
+  const exporter = new OTLPTraceExporter({ url: options.endpoint, timeoutMillis: options.exportTimeoutMs });
+  const processor = new AccountedSpanProcessor({ exporter, queue: options.queue });
   const stats: SpanStats = {
     get exported() {
-      return counts.exported;
+      return processor.exported;
     },
     get failed() {
-      return counts.failed;
+      return processor.failed;
     },
     get dropped() {
-      return counts.dropped;
+      return processor.dropped;
     },
     get rateLimited() {
       return sampler.rateLimited;
     },
-    queueSize() {
-      let size = 0;
-      counts.queueCallback?.({ observe: (value: number) => (size = value) } as Parameters<ObservableCallback>[0]);
-      return size;
-    },
-  } as SpanStats;
+    queueSize: () => processor.queued,
+  };
 
-  const exporter = new OTLPTraceExporter({ url: options.endpoint, timeoutMillis: options.exportTimeoutMs });
-  const processor = new BatchSpanProcessor({ exporter, ...options.queue, selfObsMeterProvider: spanStatsMeterProvider(counts) });
   const resource = detectResources({ detectors: [envDetector] }).merge(
     resourceFromAttributes({
       'service.name': options.serviceName,

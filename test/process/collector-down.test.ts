@@ -97,10 +97,20 @@ describe('collector down', () => {
         expect(r.status).toBe(200);
         await r.arrayBuffer();
       }
-      // One export hangs on the collector; the queue holds at most 64 spans; the rest are dropped.
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      // One export (at most 32 spans) hangs on the collector; the queue holds at most 64 spans; the
+      // rest are dropped. Every one of the 500 spans is in one of those places once it has ended.
+      let metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);
       expect(metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}')).toBeGreaterThanOrEqual(500 - 64 - 32);
+      const waitingOrDropped = () => metricValue(metrics, 'ml_otel_span_queue_size') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
+      while (waitingOrDropped() < 500 - 32) {
+        await new Promise((resolve) => setImmediate(resolve));
+        metrics = await (await fetch(`${server.url}/metrics`)).text();
+      }
+      expect(waitingOrDropped()).toBeLessThanOrEqual(500);
+      expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);
+      expect(metricValue(metrics, 'ml_otel_spans_total{outcome="exported"}')).toBe(0);
+      expect(metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}')).toBe(0);
     } finally {
       await slow.close();
     }
