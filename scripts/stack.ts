@@ -81,6 +81,8 @@ const PORTS = {
 };
 const state = resolve(values['state-dir']);
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+/** Debian's package names it prometheus-alertmanager; upstream's releases and Homebrew, alertmanager. */
+const alertmanagerBin = ['prometheus-alertmanager', 'alertmanager'].find(has);
 
 interface Part {
   readonly name: string;
@@ -208,7 +210,7 @@ async function up(): Promise<string[]> {
   await waitReady(service, `http://127.0.0.1:${PORTS.service}/ready`);
   const urls = [`ml-service    http://127.0.0.1:${PORTS.service}  (/predict, /metrics, /drift)`];
 
-  if (has('prometheus-alertmanager')) {
+  if (alertmanagerBin) {
     const secrets = join(root, 'secrets');
     const real = existsSync(join(secrets, 'slack_webhook_url')) && existsSync(join(secrets, 'pagerduty_routing_key'));
     let config = await readFile(join(root, 'alertmanager.yml'), 'utf8');
@@ -225,7 +227,7 @@ async function up(): Promise<string[]> {
       config = config.replaceAll('/run/secrets/', `${secrets}/`);
     }
     await writeFile(join(state, 'alertmanager.yml'), config);
-    const alertmanager = start('alertmanager', 'prometheus-alertmanager', [
+    const alertmanager = start('alertmanager', alertmanagerBin, [
       `--config.file=${join(state, 'alertmanager.yml')}`,
       `--storage.path=${join(state, 'alertmanager')}`,
       `--web.listen-address=127.0.0.1:${PORTS.alertmanager}`,
@@ -234,7 +236,7 @@ async function up(): Promise<string[]> {
     await waitReady(alertmanager, `http://127.0.0.1:${PORTS.alertmanager}/-/ready`);
     urls.push(`Alertmanager  http://127.0.0.1:${PORTS.alertmanager}${real ? '' : `  (notifications printed here, receiver on :${PORTS.receiver})`}`);
   } else {
-    console.warn('prometheus-alertmanager not installed: apt-get install -y --no-install-recommends prometheus-alertmanager');
+    console.warn('alertmanager not installed: apt-get install -y --no-install-recommends prometheus-alertmanager (Debian), brew install alertmanager (macOS)');
   }
 
   if (has('prometheus')) {

@@ -4,7 +4,7 @@
  * Generates the synthetic card-transaction data set, trains gradient-boosted trees, exports them
  * to ONNX and writes models/fraud-detection/v1.0/{model.onnx, schema.json, reference.csv, README.md}.
  * Fixed seed, no clock, no parallelism: the output is identical byte for byte on every run
- * (test/unit/train-model.test.ts regenerates it and compares).
+ * (test/process/train-model.test.ts regenerates it and compares).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { alertmanagerBinary } from './binaries.js';
+import { poll } from './poll.js';
 import { freePort } from './prometheus.js';
-
-export const ALERTMANAGER_INSTALL = 'apt-get update && apt-get install -y --no-install-recommends prometheus-alertmanager';
 
 export interface Delivery {
   readonly path: string;
@@ -80,39 +80,44 @@ export interface RunningAlertmanager {
 }
 
 /**
- * Start the Debian package's `prometheus-alertmanager` with `config` (YAML text), clustering off.
- * `files` are written beside the config; `__DIR__` in the config stands for that directory.
+ * Start Alertmanager (Debian's `prometheus-alertmanager` or upstream's `alertmanager`) with
+ * `config` (YAML text), clustering off. `files` are written beside the config; `__DIR__` in the
+ * config stands for that directory, which stop() removes (as does a failed start).
  */
 export async function startAlertmanager(config: string, files: Record<string, string> = {}): Promise<RunningAlertmanager> {
   const dir = await mkdtemp(join(tmpdir(), 'ml-service-am-'));
-  await writeFile(join(dir, 'alertmanager.yml'), config.replaceAll('__DIR__', dir));
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-  const port = await freePort();
   let output = '';
-  const child = spawn(
-    'prometheus-alertmanager',
-    [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited at startup: ${output}`);
-    if (await fetch(`${url}/-/ready`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error(`alertmanager not ready: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    port,
-    log: () => output,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const stop = async () => {
+    child?.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    await writeFile(join(dir, 'alertmanager.yml'), config.replaceAll('__DIR__', dir));
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+    const port = await freePort();
+    const started = spawn(
+      alertmanagerBinary(),
+      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = started;
+    started.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    started.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    exited = new Promise<void>((resolve) => started.on('close', () => resolve()));
+    const url = `http://127.0.0.1:${port}`;
+    await poll(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`alertmanager exited at startup: ${output}`);
+        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      },
+      { deadlineMs: 30_000, what: 'alertmanager ready', detail: () => output },
+    );
+    return { url, port, log: () => output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

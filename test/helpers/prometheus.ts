@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { poll } from './poll.js';
 
 /** A loopback port nobody listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -42,66 +43,79 @@ async function api<T>(url: string): Promise<T> {
 }
 
 /**
- * Start the Debian package's `prometheus` on a loopback port with `config` (YAML text) and any
- * extra files (rule files) written beside it, and wait until it is ready.
+ * Start `prometheus` on a loopback port with `config` (YAML text) and any extra files (rule files)
+ * written beside it in a temporary directory, and wait until it is ready. stop() removes the
+ * directory (as does a failed start).
  */
 export async function startPrometheus(
   config: string,
   options: { files?: Record<string, string>; flags?: string[]; deadlineMs?: number } = {},
 ): Promise<RunningPrometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'ml-service-prom-'));
-  await writeFile(join(dir, 'prometheus.yml'), config);
-  for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(dir, name), text);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   let output = '';
-  const child: ChildProcess = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-lifecycle',
-      ...(options.flags ?? []),
-    ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-
-  const deadline = Date.now() + (options.deadlineMs ?? 30_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited at startup: ${output}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus not ready within the deadline: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-
-  const query = async (expr: string) =>
-    (await api<{ result: PromSample[] }>(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
-  return {
-    url,
-    dir,
-    query,
-    exemplars: (expr, start, end) =>
-      api<PromExemplarSeries[]>(`${url}/api/v1/query_exemplars?query=${encodeURIComponent(expr)}&start=${start}&end=${end}`),
-    async waitFor(expr, predicate, what, deadlineMs = 30_000) {
-      const until = Date.now() + deadlineMs;
-      let last: PromSample[] = [];
-      while (Date.now() < until) {
-        last = await query(expr);
-        if (predicate(last)) return last;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      throw new Error(`Prometheus: ${what} not seen within ${deadlineMs} ms; last result of ${expr}: ${JSON.stringify(last)}\n${output.slice(-2000)}`);
-    },
-    log: () => output,
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const stop = async () => {
+    child?.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    await writeFile(join(dir, 'prometheus.yml'), config);
+    for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(dir, name), text);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const started = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-lifecycle',
+        ...(options.flags ?? []),
+      ],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = started;
+    started.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    started.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    exited = new Promise<void>((resolve) => started.on('close', () => resolve()));
+    await poll(
+      async () => {
+        if (started.exitCode !== null) throw new Error(`prometheus exited at startup: ${output}`);
+        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+      },
+      { deadlineMs: options.deadlineMs ?? 30_000, what: 'prometheus ready', detail: () => output },
+    );
+
+    const query = async (expr: string) =>
+      (await api<{ result: PromSample[] }>(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).result;
+    return {
+      url,
+      dir,
+      query,
+      exemplars: (expr, start, end) =>
+        api<PromExemplarSeries[]>(`${url}/api/v1/query_exemplars?query=${encodeURIComponent(expr)}&start=${start}&end=${end}`),
+      async waitFor(expr, predicate, what, deadlineMs = 30_000) {
+        let last: PromSample[] = [];
+        return poll(
+          async () => {
+            last = await query(expr);
+            return predicate(last) ? last : undefined;
+          },
+          {
+            deadlineMs,
+            what: `Prometheus: ${what}`,
+            intervalMs: 250,
+            detail: () => `last result of ${expr}: ${JSON.stringify(last)}\n${output.slice(-2000)}`,
+          },
+        );
+      },
+      log: () => output,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

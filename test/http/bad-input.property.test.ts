@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, MAX_ERROR_BODY_BYTES, type ErrorCode } from '../../src/errors.js';
 import { sharedRegistry, startApp, type RunningApp } from '../helpers/app.js';
 
@@ -167,10 +167,10 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
 
 describe('bad input over real HTTP (property-based)', () => {
   let service: RunningApp;
-  beforeAll(async () => {
+  beforeEach(async () => {
     service = await startApp();
   });
-  afterAll(() => service.close());
+  afterEach(() => service.close());
 
   it('1,500 generated bad bodies -> 4xx JSON {error, message} naming the field, a catalogue code with its status, at most 1 KB; never a 500; the service keeps serving', async () => {
     const kinds = new Map<string, number>();

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, startApp, type RunningApp } from '../helpers/app.js';
 import { parseExposition } from '../helpers/exposition.js';
+import { poll } from '../helpers/poll.js';
 
 /** under-pressure samples once a second, off the request path: wait for the sample that sees the load. */
 async function untilSampled(service: RunningApp, seen: (usage: { eventLoopDelay: number; heapUsed: number }) => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!seen(service.app.memoryUsage())) {
-    if (Date.now() > deadline) throw new Error(`no sample within 20 s: ${JSON.stringify(service.app.memoryUsage())}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await poll(() => seen(service.app.memoryUsage()), {
+    deadlineMs: 20_000,
+    what: 'an under-pressure sample that sees the load',
+    detail: () => JSON.stringify(service.app.memoryUsage()),
+  });
 }
 
 async function shedCount(url: string, reason: string): Promise<number> {
@@ -46,9 +47,17 @@ describe('load shedding', () => {
   it('a blocked event loop -> 503 with reason event_loop_delay, and requests pass again once it recovers', async () => {
     service = await startApp({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '100', LOAD_SHED_MAX_HEAP_USED_RATIO: '0' });
     expect((await postJson(`${service.url}/predict`, ROW)).status).toBe(200);
-    // Block this process's event loop (the app runs in it) for 1.5 s: the next sample's mean delay is far above 100 ms.
-    const until = Date.now() + 1500;
-    while (Date.now() < until);
+    // Block this process's event loop (the app runs in it) for 2.5 s, in 250 ms pieces with one
+    // turn of the loop between them. under-pressure reports the mean of its event-loop-delay
+    // histogram (a tick every 10 ms) over its 1 s interval. One long block is one late tick among
+    // up to 100 on time, and when its sampling timer happens to run before the histogram's timer
+    // after the block, that tick even falls into the next interval, diluted below 100 ms. Here
+    // every tick for 2.5 s is 250 ms late: every sample taken meanwhile is far above 100 ms.
+    for (let piece = 0; piece < 10; piece++) {
+      const until = Date.now() + 250;
+      while (Date.now() < until);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await untilSampled(service, (u) => u.eventLoopDelay > 100);
     const shed = await postJson(`${service.url}/predict`, ROW);
     expect(shed.status).toBe(503);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startApp, type RunningApp } from '../helpers/app.js';
 
 /** Split a shell command into words: single and double quotes, backslash-newline continuations. */
@@ -62,10 +62,10 @@ const commands = blocks
 
 describe("the README's curl examples, verbatim", () => {
   let service: RunningApp;
-  beforeAll(async () => {
+  beforeEach(async () => {
     service = await startApp();
   });
-  afterAll(() => service.close());
+  afterEach(() => service.close());
 
   it('finds the examples, the seed request first', () => {
     expect(commands.length).toBeGreaterThanOrEqual(6);

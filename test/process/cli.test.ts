@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** `npx ml-service drift …` runs bin/ml-service.js: the test runs the same file. */
 const BIN = fileURLToPath(new URL('../../bin/ml-service.js', import.meta.url));
@@ -13,6 +13,7 @@ const DIST_CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ml-service-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function csv(name: string, header: string[], rows: (string | number)[][]): string {
   const path = join(dir, name);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 
 /** A loopback port with nothing listening on it. */
@@ -39,8 +40,7 @@ describe('collector down', () => {
       { traced: true },
     );
     // The warm-up fails fast (connection refused) and must not keep the service unready.
-    let ready = await fetch(`${server.url}/ready`);
-    while (ready.status !== 200) ready = await fetch(`${server.url}/ready`);
+    await poll(async () => (await fetch(`${server!.url}/ready`)).status === 200, { deadlineMs: 10_000, what: '/ready 200', intervalMs: 0 });
 
     const body = JSON.stringify({ features: { amount: 100, age: 35 } });
     const statuses: number[] = [];
@@ -60,11 +60,14 @@ describe('collector down', () => {
     await server.waitForLog((l) => String(l.msg).startsWith('span export failed'), 'an export failure warning');
     let metrics = '';
     let accounted = 0;
-    while (accounted < 5000) {
-      metrics = await (await fetch(`${server.url}/metrics`)).text();
-      accounted = metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await poll(
+      async () => {
+        metrics = await (await fetch(`${server!.url}/metrics`)).text();
+        accounted = metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
+        return accounted >= 5000;
+      },
+      { deadlineMs: 20_000, what: '5,000 spans counted as failed or dropped', intervalMs: 0, detail: () => `${accounted} counted` },
+    );
     expect(accounted).toBe(5000);
     expect(metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}')).toBeGreaterThan(0);
     expect(metricValue(metrics, 'ml_otel_spans_total{outcome="exported"}')).toBe(0);
@@ -103,10 +106,13 @@ describe('collector down', () => {
       expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);
       expect(metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}')).toBeGreaterThanOrEqual(500 - 64 - 32);
       const waitingOrDropped = () => metricValue(metrics, 'ml_otel_span_queue_size') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
-      while (waitingOrDropped() < 500 - 32) {
-        await new Promise((resolve) => setImmediate(resolve));
-        metrics = await (await fetch(`${server.url}/metrics`)).text();
-      }
+      await poll(
+        async () => {
+          metrics = await (await fetch(`${server!.url}/metrics`)).text();
+          return waitingOrDropped() >= 500 - 32;
+        },
+        { deadlineMs: 10_000, what: `${500 - 32} spans waiting or dropped`, intervalMs: 0, detail: () => `${waitingOrDropped()} waiting or dropped` },
+      );
       expect(waitingOrDropped()).toBeLessThanOrEqual(500);
       expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);
       expect(metricValue(metrics, 'ml_otel_spans_total{outcome="exported"}')).toBe(0);

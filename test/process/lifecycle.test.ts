@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
+import { poll } from '../helpers/poll.js';
 import { runToExit, spawnServer, type ServerProcess } from '../helpers/process.js';
 
 const BODY = JSON.stringify({ features: { amount: 100, age: 35 }, model_name: 'fraud-detection', model_version: 'v1.0' });
@@ -38,15 +39,15 @@ async function startRequestInFlight(port: number): Promise<{ socket: Socket; fin
 
 /** Resolves once the listener refuses new connections (polls connect; each attempt is a real probe). */
 async function untilConnectionRefused(port: number): Promise<void> {
-  for (;;) {
-    const refused = await new Promise<boolean>((resolve) => {
-      const probe = connect(port, '127.0.0.1');
-      probe.once('connect', () => (probe.destroy(), resolve(false)));
-      probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-    });
-    if (refused) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await poll(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(port, '127.0.0.1');
+        probe.once('connect', () => (probe.destroy(), resolve(false)));
+        probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+      }),
+    { deadlineMs: 10_000, what: `port ${port} refusing connections`, intervalMs: 0 },
+  );
 }
 
 describe('graceful shutdown', () => {
@@ -70,17 +71,25 @@ describe('graceful shutdown', () => {
   });
 
   it('/ready turns 503 first and predictions go on during DRAIN_DELAY_MS, then exit code 0', async () => {
-    server = await spawnServer({ DRAIN_DELAY_MS: '5000' });
+    // Long enough for three loopback requests on a loaded machine. They are answered within the
+    // drain (the service's and this process's clocks are the same), and the drain lasted it whole.
+    const drainMs = 2000;
+    server = await spawnServer({ DRAIN_DELAY_MS: String(drainMs) });
     expect((await fetch(`${server.url}/ready`)).status).toBe(200);
     server.child.kill('SIGTERM');
-    await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+    const started = await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+    expect(started).toMatchObject({ drain_delay_ms: drainMs });
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'draining' });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const predict = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
     expect(predict.status).toBe(200);
+    expect(Date.now() - Date.parse(String(started['time']))).toBeLessThan(drainMs);
     expect(await server.exited).toEqual({ code: 0, signal: null });
+    const complete = server.logs.find((l) => l.msg === 'shutdown complete');
+    // (Less a few ms: the timer runs on the event loop's cached clock, the log times on the wall clock.)
+    expect(Date.parse(String(complete?.['time'])) - Date.parse(String(started['time']))).toBeGreaterThanOrEqual(drainMs - 20);
   });
 
   it('an in-flight request that never finishes cannot hold the process past its share of SHUTDOWN_TIMEOUT_MS: cut, exit code 1', async () => {

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type LogLine, type ServerProcess } from '../helpers/process.js';
 
 /** A loopback port with nothing listening on it. */
@@ -121,18 +122,23 @@ describe('SIGTERM under load with the default drain delay', () => {
       }
     };
     const clients = Array.from({ length: 50 }, client);
-    // Every client has a kept-alive connection and requests in flight before the signal.
-    while (outcomes.length < 500) await new Promise((resolve) => setImmediate(resolve));
-    signalled = true;
-    server.child.kill('SIGTERM');
-    await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
-    for (;;) {
-      const ready = await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0);
-      if (ready !== 200) break;
+    try {
+      // Every client has a kept-alive connection and requests in flight before the signal.
+      await poll(() => outcomes.length >= 500, { deadlineMs: 20_000, what: '500 responses before the signal', intervalMs: 0 });
+      signalled = true;
+      server.child.kill('SIGTERM');
+      await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
+      await poll(async () => (await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0)) !== 200, {
+        deadlineMs: 10_000,
+        what: '/ready no longer 200',
+        intervalMs: 0,
+      });
+    } finally {
+      // The clients stop whatever happened, so that none outlives the test.
+      routing = false;
+      await Promise.all(clients);
+      agent.destroy();
     }
-    routing = false;
-    await Promise.all(clients);
-    agent.destroy();
 
     const failed = outcomes.filter((o) => !('status' in o.result) || o.result.status !== 200);
     expect(failed).toEqual([]);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp } from '../helpers/app.js';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 
 async function rssMiB(pid: number): Promise<number> {
@@ -90,9 +91,11 @@ describe('slow and greedy clients', () => {
     expect((await refused.closed).received).toBe('');
     for (const connection of idle.slice(0, 5)) connection.socket.destroy();
     // The server notices the closed slots when it reads their FIN: retry until it has.
-    let status = 0;
-    while (status !== 200) status = await fetch(`${server.url}/health`).then((r) => r.status, () => 0);
-    expect(status).toBe(200);
+    await poll(async () => (await fetch(`${server!.url}/health`).then((r) => r.status, () => 0)) === 200, {
+      deadlineMs: 10_000,
+      what: 'GET /health answered 200 once slots are freed',
+      intervalMs: 10,
+    });
     for (const connection of idle) connection.socket.destroy();
   });
 
@@ -121,9 +124,13 @@ describe('slow and greedy clients', () => {
       );
       // Wait until the server has read every byte (its parser then holds them), then measure.
       const bodyBytes = 50 * 900_000;
-      while (serverSockets.reduce((sum, socket) => sum + socket.bytesRead, 0) < bodyBytes) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      const read = () => serverSockets.reduce((sum, socket) => sum + socket.bytesRead, 0);
+      await poll(() => read() >= bodyBytes, {
+        deadlineMs: 10_000,
+        what: `the server reading ${bodyBytes} body bytes`,
+        intervalMs: 0,
+        detail: () => `read ${read()}`,
+      });
       serverSockets.length = 0; // (this test's own references must not keep them alive)
       const held = await used();
       await within(Promise.all(bodies.map((b) => b.closed)), 15_000, 'stalled bodies cut');

@@ -3,15 +3,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALERTMANAGER_INSTALL } from '../helpers/alertmanager.js';
-import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { freePort } from '../helpers/prometheus.js';
 
-const available = hasBinary('prometheus', PROMETHEUS_INSTALL) && hasBinary('prometheus-alertmanager', ALERTMANAGER_INSTALL);
+const available = hasBinary('prometheus', PROMETHEUS_INSTALL) && hasBinary(ALERTMANAGER_NAMES, ALERTMANAGER_INSTALL);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `npm run stack` runs `tsx scripts/stack.ts`: the same tsx, without npm (which exits 130 on any SIGINT of its own). */
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -109,9 +108,10 @@ function stackChildren(stack: Stack): { service?: number; prometheus?: number; a
     } catch {
       continue; // exited while we looked
     }
+    const program = basename(argv[0] ?? '');
     if (argv.includes('dist/server.js')) found.service = pid;
-    else if (argv[0]?.endsWith('prometheus-alertmanager')) found.alertmanager = pid;
-    else if (argv[0]?.endsWith('prometheus')) found.prometheus = pid;
+    else if (ALERTMANAGER_NAMES.includes(program)) found.alertmanager = pid;
+    else if (program === 'prometheus') found.prometheus = pid;
   }
   return found;
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 
 /**
@@ -230,7 +231,13 @@ describe('tracing as a trust boundary', () => {
     expect(receiver.spans.filter((s) => callers.has(s.traceId))).toHaveLength(5 * admitted);
 
     let exported = 0;
-    while (exported < 5 * admitted) exported = metricValue(await scrape(server), 'ml_otel_spans_total{outcome="exported"}');
+    await poll(
+      async () => {
+        exported = metricValue(await scrape(server), 'ml_otel_spans_total{outcome="exported"}');
+        return exported >= 5 * admitted;
+      },
+      { deadlineMs: 10_000, what: `${5 * admitted} spans counted as exported`, intervalMs: 0, detail: () => `${exported} counted` },
+    );
     expect(exported).toBe(5 * admitted);
   });
 });

@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, SPAN_KIND, STATUS_CODE, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 
 const BODY = JSON.stringify({ features: { amount: 100, age: 35 }, model_name: 'fraud-detection', model_version: 'v1.0' });
@@ -14,15 +15,16 @@ const ofTrace = (spans: readonly ReceivedSpan[], traceId: string) => spans.filte
 const byName = (spans: readonly ReceivedSpan[], name: string) => spans.find((s) => s.name === name);
 
 describe('traces over OTLP/gRPC to a real receiver', () => {
+  // A receiver per test: what an earlier test's server sent cannot count for the next one.
   let receiver: OtlpReceiver;
   let server: ServerProcess | undefined;
-  beforeAll(async () => {
+  beforeEach(async () => {
     receiver = await startOtlpReceiver();
   });
-  afterAll(() => receiver.close());
-  afterEach(() => {
+  afterEach(async () => {
     server?.child.kill('SIGKILL');
     server = undefined;
+    await receiver.close();
   });
 
   const start = (env: Record<string, string> = {}) =>
@@ -35,8 +37,7 @@ describe('traces over OTLP/gRPC to a real receiver', () => {
     const callsBefore = receiver.exportCalls;
     const spansBefore = receiver.spans.length;
     server = await start();
-    let ready = await fetch(`${server.url}/ready`);
-    while (ready.status !== 200) ready = await fetch(`${server.url}/ready`);
+    await poll(async () => (await fetch(`${server!.url}/ready`)).status === 200, { deadlineMs: 10_000, what: '/ready 200', intervalMs: 0 });
     expect(receiver.exportCalls).toBeGreaterThan(callsBefore);
     expect(receiver.spans.length).toBe(spansBefore);
   });

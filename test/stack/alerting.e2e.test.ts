@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { parseShift, runSimulation } from '../../scripts/simulate/traffic.js';
 import { fastAlertmanagerConfig, fastPrometheusConfig, fastRules, type Yaml } from '../../scripts/stack/native-config.js';
-import { ALERTMANAGER_INSTALL, startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
-import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
+import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 
@@ -16,7 +16,7 @@ import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.j
  * repository's routing tree -> Slack and PagerDuty payloads at a local sink, and back to resolved.
  * Only targets, intervals, `for:` durations and range windows are rewritten, so it runs in a minute.
  */
-const available = hasBinary('prometheus', PROMETHEUS_INSTALL) && hasBinary('prometheus-alertmanager', ALERTMANAGER_INSTALL);
+const available = hasBinary('prometheus', PROMETHEUS_INSTALL) && hasBinary(ALERTMANAGER_NAMES, ALERTMANAGER_INSTALL);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = { modelName: 'fraud-detection', modelVersion: 'v1.0' };
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startPrometheus, type PromSample, type RunningPrometheus } from '../helpers/prometheus.js';
 
@@ -109,14 +110,13 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
   it('stores exemplars on the latency buckets whose trace_id is a trace the service exported', async () => {
     // Every request above was sampled (ratio 1): each exemplar must name one of their traces.
     await receiver.waitFor((spans) => spans.filter((s) => s.name === 'POST /predict').length >= SINGLE, 'the request spans');
-    const series = await (async () => {
-      const until = Date.now() + 30_000;
-      for (;;) {
+    const series = await poll(
+      async () => {
         const found = await prometheus.exemplars('http_server_request_duration_seconds_bucket', started - 60, Date.now() / 1000 + 60);
-        if (found.some((s) => s.exemplars.length > 0) || Date.now() > until) return found;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
+        return found.some((s) => s.exemplars.length > 0) ? found : undefined;
+      },
+      { deadlineMs: 30_000, what: 'exemplars on http_server_request_duration_seconds_bucket', intervalMs: 250 },
+    );
     const exemplars = series.flatMap((s) => s.exemplars.map((e) => ({ route: s.seriesLabels['http_route'], traceId: e.labels['trace_id'] })));
     expect(exemplars.length).toBeGreaterThan(0);
     const exported = new Set(receiver.spans.map((s) => s.traceId));

@@ -131,7 +131,10 @@ describe('loadModelRegistry', () => {
   it('MODELS_DIR that does not exist, or holds no model -> names the variable', async () => {
     await expect(loadModelRegistry(join(root, 'nope'), { intraOpThreads: 1 })).rejects.toThrow(/^MODELS_DIR=.*nope: cannot read directory: ENOENT$/);
     const empty = await mkdtemp(join(tmpdir(), 'ml-empty-'));
-    await expect(loadModelRegistry(empty, { intraOpThreads: 1 })).rejects.toThrow(/^MODELS_DIR=.*: no models found/);
-    await rm(empty, { recursive: true });
+    try {
+      await expect(loadModelRegistry(empty, { intraOpThreads: 1 })).rejects.toThrow(/^MODELS_DIR=.*: no models found/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });

@@ -9,6 +9,7 @@ import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 const run = promisify(execFile);
 const FILES = ['model.onnx', 'schema.json', 'reference.csv', 'README.md'];
 
+// The training runs in a child process, as `npm run train-model` runs it (about 10 s): a process-tier test.
 describe('npm run train-model', () => {
   it('regenerates the committed model directory byte for byte', async () => {
     const out = await mkdtemp(join(tmpdir(), 'ml-train-'));
