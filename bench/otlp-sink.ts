@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ExportArrival, SinkMessage } from './otlp-sink-child.js';
+import type { ExportArrival, ServiceSpans, SinkMessage } from './otlp-sink-child.js';
 
 /**
  * A live OTLP/gRPC collector for the telemetry benchmark, in its own process. Not in the bench
@@ -17,6 +17,8 @@ export interface OtlpSink {
   readonly pid: number;
   /** Spans received so far from the server process `pid` (by its service.instance.id). */
   received(instanceId: string): Promise<number>;
+  /** Spans received so far with this `service.name` (any process). */
+  receivedByService(serviceName: string): Promise<ServiceSpans>;
   /** Arrival times of the most recent non-empty exports (any server). */
   recentExports(): Promise<readonly ExportArrival[]>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startOtlpSink(): Promise<OtlpSink> {
     endpoint,
     pid: child.pid!,
     received: async (instanceId) => (await counts()).byInstance[instanceId] ?? 0,
+    receivedByService: async (serviceName) => (await counts()).byService[serviceName] ?? { spans: 0, roots: 0, byName: {} },
     recentExports: async () => (await counts()).recentExports,
     close: () =>
       new Promise<void>((resolve) => {

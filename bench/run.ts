@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAN_PIN } from './lib.js';
 
-const USAGE = `usage: npm run bench [-- --only core,telemetry,drift] [--quick] [options]
+const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metrics] [--quick] [options]
        npm run bench -- --help
 
   core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
@@ -19,9 +19,16 @@ const USAGE = `usage: npm run bench [-- --only core,telemetry,drift] [--quick] [
              --experiments: pino destination variants (bench/log-destination-server.ts), saturation
              --scenarios off,off-import,…: saturation only, these scenarios, ratios to the first
   drift      bench/drift.ts: drift evaluation time, vs scipy, event-loop delay under load
+  nodesdk    bench/nodesdk.ts: the hand-wired tracer provider vs NodeSDK (bench/nodesdk-instrumentation.ts),
+             alone and with the auto-instrumentations bundle: startup to /ready and RSS, req/s at 10 %
+             and 0 % sampling, OTEL_* variables honoured; the verdict of the 5 % rule
+             --startup-runs 7 --rounds 6 --duration 2 --connections 50 --max-other-load 15
+  metrics    bench/metrics.ts: one histogram observation and one counter increment, ours
+             (src/telemetry/metric-primitives.ts) vs prom-client, same counts checked
+             --metric-ops 2000000 --metric-runs 9
 
 Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
-a minute). --rounds and --duration, when given, apply to core and telemetry alike.
+a minute). --rounds and --duration, when given, apply to core, telemetry and nodesdk alike.
 
 This process (the load generator) is pinned to core 1, servers to core 0; figures are ratios
 against a baseline measured in the same run (docs/performance.md says why).`;
@@ -31,7 +38,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-const BENCHES = ['core', 'telemetry', 'drift'] as const;
+const BENCHES = ['core', 'telemetry', 'drift', 'nodesdk', 'metrics'] as const;
 
 // strict: false: bench modules may read flags of their own from process.argv.
 const { values } = parseArgs({
@@ -51,6 +58,9 @@ const { values } = parseArgs({
     experiments: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     'max-other-load': { type: 'string', default: '15' },
+    'startup-runs': { type: 'string', default: '7' },
+    'metric-ops': { type: 'string', default: '2000000' },
+    'metric-runs': { type: 'string', default: '9' },
   },
   strict: false,
 });
@@ -110,4 +120,26 @@ if (only.includes('drift')) {
   const { runDriftBench } = await import('./drift.js');
   console.log('\n== drift ==');
   await runDriftBench();
+}
+if (only.includes('nodesdk')) {
+  const { runNodeSdkBench } = await import('./nodesdk.js');
+  console.log('\n== nodesdk ==');
+  await runNodeSdkBench({
+    quick,
+    rounds: quick ? 1 : num(values.rounds, 6),
+    durationSeconds: quick ? 1 : num(values.duration, 2),
+    connections,
+    startupRuns: quick ? 2 : num(values['startup-runs'], 7),
+    maxOtherLoad: num(values['max-other-load'], 15),
+  });
+}
+if (only.includes('metrics')) {
+  // Imported only when asked for: it loads src/telemetry through tsx.
+  const { runMetricsBench } = await import('./metrics.js');
+  console.log('\n== metrics ==');
+  await runMetricsBench({
+    quick,
+    operations: quick ? 200_000 : num(values['metric-ops'], 2_000_000),
+    runs: quick ? 3 : num(values['metric-runs'], 9),
+  });
 }

@@ -30,6 +30,8 @@ export interface ServiceProcess {
   readonly url: string;
   readonly pid: number;
   readonly child: ChildProcess;
+  /** From spawn to the first 200 of `readyPath`, ms (to within `pollMs`). */
+  readonly readyMs: number;
   /** What the process wrote to stderr so far. */
   stderr(): string;
   /** SIGTERM (graceful: pending spans are exported), SIGKILL after `graceMs`. */
@@ -46,6 +48,8 @@ export interface ServiceOptions {
   /** GET path that answers 200 once the process is ready to serve. */
   readonly readyPath: string;
   readonly deadlineMs?: number;
+  /** Interval between polls of `readyPath`, ms; default 50 (startup timings use less). */
+  readonly pollMs?: number;
 }
 
 /**
@@ -58,6 +62,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const out = options.stdoutFile ? openSync(options.stdoutFile, 'w') : 'ignore';
   const command = CAN_PIN ? 'taskset' : process.execPath;
   const argv = CAN_PIN ? ['-c', '0', process.execPath, ...options.args] : [...options.args];
+  const spawnedAt = performance.now();
   const child = spawn(command, argv, {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ...options.env },
@@ -73,12 +78,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   (child.stderr as unknown as { unref(): void }).unref();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.deadlineMs ?? 30_000);
+  let readyMs: number;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${options.name} exited with ${child.exitCode} before ready: ${stderr}`);
     try {
       const response = await fetch(`${url}${options.readyPath}`);
       await response.arrayBuffer();
-      if (response.status === 200) break;
+      if (response.status === 200) {
+        readyMs = performance.now() - spawnedAt;
+        break;
+      }
     } catch {
       // not listening yet
     }
@@ -86,13 +95,14 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       child.kill('SIGKILL');
       throw new Error(`${options.name} not ready within the deadline: ${stderr}`);
     }
-    await sleep(50);
+    await sleep(options.pollMs ?? 50);
   }
   return {
     name: options.name,
     url,
     pid: child.pid!,
     child,
+    readyMs,
     stderr: () => stderr,
     stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {

@@ -41,6 +41,8 @@ export interface Scenario {
   readonly echo?: boolean;
   /** Started with --import dist/telemetry/instrumentation.js, as `npm start` does. */
   readonly instrumentation: boolean;
+  /** With `instrumentation`: this module is imported instead (bench/nodesdk.ts: a NodeSDK bootstrap). */
+  readonly bootstrap?: string;
   readonly metrics: boolean;
   readonly logs: boolean;
   readonly tracing?: { readonly ratio: number; readonly instrumentations: string; readonly endpoint: Endpoint };
@@ -125,8 +127,12 @@ function scenarioEnv(s: Scenario, sink: OtlpSink | undefined): Record<string, st
   return { ...env, ...s.extraEnv };
 }
 
-export function start(s: Scenario, sink: OtlpSink | undefined, extra: { stdoutFile?: string; nodeArgs?: string[] } = {}): Promise<ServiceProcess> {
-  const instrumentation = s.instrumentation ? ['--import', INSTRUMENTATION] : [];
+export function start(
+  s: Scenario,
+  sink: OtlpSink | undefined,
+  extra: { stdoutFile?: string; nodeArgs?: string[]; pollMs?: number } = {},
+): Promise<ServiceProcess> {
+  const instrumentation = s.instrumentation ? ['--import', s.bootstrap ?? INSTRUMENTATION] : [];
   const args = s.echo
     ? ['--import', 'tsx', `${root}/bench/bare-echo.ts`]
     : s.entry === 'log-destination'
@@ -138,6 +144,7 @@ export function start(s: Scenario, sink: OtlpSink | undefined, extra: { stdoutFi
     env: scenarioEnv(s, sink),
     readyPath: s.echo ? '/health' : '/ready',
     ...(extra.stdoutFile && { stdoutFile: extra.stdoutFile }),
+    ...(extra.pollMs && { pollMs: extra.pollMs }),
     deadlineMs: 60_000,
   });
 }
