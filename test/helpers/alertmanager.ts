@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alertmanagerBinary } from './binaries.js';
-import { poll } from './poll.js';
-import { freePort } from './prometheus.js';
+import { startLoopbackBinary, type RunningBinary } from './loopback-binary.js';
 
 export interface Delivery {
   readonly path: string;
@@ -72,12 +68,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
   };
 }
 
-export interface RunningAlertmanager {
-  readonly url: string;
-  readonly port: number;
-  log(): string;
-  stop(): Promise<void>;
-}
+export type RunningAlertmanager = RunningBinary;
 
 /**
  * Start Alertmanager (Debian's `prometheus-alertmanager` or upstream's `alertmanager`) with
@@ -85,39 +76,10 @@ export interface RunningAlertmanager {
  * config stands for that directory, which stop() removes (as does a failed start).
  */
 export async function startAlertmanager(config: string, files: Record<string, string> = {}): Promise<RunningAlertmanager> {
-  const dir = await mkdtemp(join(tmpdir(), 'ml-service-am-'));
-  let output = '';
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-  const stop = async () => {
-    child?.kill('SIGTERM');
-    await exited;
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await writeFile(join(dir, 'alertmanager.yml'), config.replaceAll('__DIR__', dir));
-    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
-    const port = await freePort();
-    const started = spawn(
-      alertmanagerBinary(),
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = started;
-    started.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    started.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    exited = new Promise<void>((resolve) => started.on('close', () => resolve()));
-    const url = `http://127.0.0.1:${port}`;
-    await poll(
-      async () => {
-        if (started.exitCode !== null) throw new Error(`alertmanager exited at startup: ${output}`);
-        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-      },
-      { deadlineMs: 30_000, what: 'alertmanager ready', detail: () => output },
-    );
-    return { url, port, log: () => output, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return startLoopbackBinary({
+    command: alertmanagerBinary(),
+    name: 'alertmanager',
+    files: (dir) => ({ 'alertmanager.yml': config.replaceAll('__DIR__', dir), ...files }),
+    args: (dir, port) => [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+  });
 }

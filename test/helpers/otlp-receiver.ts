@@ -20,10 +20,11 @@ message InstrumentationScope { string name = 1; string version = 2; repeated Key
 message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
 message Status { string message = 2; int32 code = 3; }
 message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; uint32 dropped_attributes_count = 4; }
+message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4; }
 message Span {
   bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
   fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9;
-  uint32 dropped_attributes_count = 10; repeated Event events = 11; uint32 dropped_events_count = 12; Status status = 15; fixed32 flags = 16;
+  uint32 dropped_attributes_count = 10; repeated Event events = 11; uint32 dropped_events_count = 12; repeated Link links = 13; Status status = 15; fixed32 flags = 16;
 }
 message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3; }
 message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3; }
@@ -43,6 +44,7 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
+  links: { traceId: string; spanId: string }[];
   status: { code: number; message: string };
   resource: Record<string, unknown>;
   scope: string;
@@ -115,6 +117,7 @@ export async function startOtlpReceiver(options: { answerDelayMs?: number } = {}
                 kind: (s['kind'] as number) ?? 0,
                 attributes: attributes(s['attributes'] as Json[]),
                 events: ((s['events'] as Json[] | undefined) ?? []).map((e) => ({ name: e['name'] as string, attributes: attributes(e['attributes'] as Json[]) })),
+                links: ((s['links'] as Json[] | undefined) ?? []).map((l) => ({ traceId: hex(l['trace_id']), spanId: hex(l['span_id']) })),
                 status: { code: (status['code'] as number) ?? 0, message: (status['message'] as string) ?? '' },
                 resource,
                 scope,

@@ -1,17 +1,8 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { poll } from '../helpers/poll.js';
+import { freePort } from '../helpers/loopback-binary.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function metricValue(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -27,7 +18,7 @@ describe('collector down', () => {
   });
 
   it('1,000 traced requests all succeed; all 5,000 spans are counted as failed or dropped; warnings stay few and without stacks', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     server = await spawnServer(
       {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,

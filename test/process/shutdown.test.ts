@@ -2,16 +2,8 @@ import { Agent, request } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { poll } from '../helpers/poll.js';
+import { freePort } from '../helpers/loopback-binary.js';
 import { spawnServer, type LogLine, type ServerProcess } from '../helpers/process.js';
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const BODY = JSON.stringify({ features: { amount: 100, age: 35 } });
 
@@ -32,7 +24,7 @@ describe('shutdown with tracing on and no collector', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} after sampled requests -> exit 0, one warning for the lost spans, the shutdown line logged`, async () => {
-      const port = await closedPort();
+      const port = await freePort();
       server = await spawnServer(
         // Every request sampled; the periodic export far away, so the spans are still queued at the signal.
         { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '600000', DRAIN_DELAY_MS: '0' },

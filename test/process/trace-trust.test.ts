@@ -1,97 +1,9 @@
-import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan as Span } from '../helpers/otlp-receiver.js';
 import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 
-/**
- * A second OTLP/gRPC receiver, because test/helpers/otlp-receiver.ts does not decode span links
- * (Span field 13 of opentelemetry-proto's trace.proto; Link: trace_id 1, span_id 2). It decodes
- * only what these tests look at.
- */
-const OTLP_PROTO = `
-syntax = "proto3";
-package otlp;
-message Link { bytes trace_id = 1; bytes span_id = 2; }
-message Span { bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; repeated Link links = 13; }
-message ScopeSpans { repeated Span spans = 2; }
-message ResourceSpans { repeated ScopeSpans scope_spans = 2; }
-message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
-message ExportTraceServiceResponse {}
-`;
-const proto = protobuf.parse(OTLP_PROTO, { keepCase: true }).root;
-const Request = proto.lookupType('otlp.ExportTraceServiceRequest');
-const Response = proto.lookupType('otlp.ExportTraceServiceResponse');
-
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  links: { traceId: string; spanId: string }[];
-}
-type Json = Record<string, unknown>;
-const hex = (b: unknown) => (b ? Buffer.from(b as Uint8Array).toString('hex') : '');
-
-async function startReceiver() {
-  const spans: Span[] = [];
-  const waiters = new Set<() => void>();
-  const server = new grpc.Server();
-  server.addService(
-    {
-      Export: {
-        path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (v: unknown) => Buffer.from(Request.encode(v as protobuf.Message).finish()),
-        requestDeserialize: (bytes: Buffer) => Request.toObject(Request.decode(bytes), { bytes: Buffer, defaults: false }),
-        responseSerialize: (v: unknown) => Buffer.from(Response.encode(Response.fromObject(v as Json)).finish()),
-        responseDeserialize: (bytes: Buffer) => Response.decode(bytes),
-      },
-    },
-    {
-      Export: (call: grpc.ServerUnaryCall<Json, Json>, callback: grpc.sendUnaryData<Json>) => {
-        for (const rs of (call.request['resource_spans'] as Json[] | undefined) ?? []) {
-          for (const ss of (rs['scope_spans'] as Json[] | undefined) ?? []) {
-            for (const s of (ss['spans'] as Json[] | undefined) ?? []) {
-              spans.push({
-                traceId: hex(s['trace_id']),
-                spanId: hex(s['span_id']),
-                parentSpanId: hex(s['parent_span_id']),
-                name: s['name'] as string,
-                links: ((s['links'] as Json[] | undefined) ?? []).map((l) => ({ traceId: hex(l['trace_id']), spanId: hex(l['span_id']) })),
-              });
-            }
-          }
-        }
-        callback(null, {});
-        for (const check of [...waiters]) check();
-      },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    spans,
-    /** Resolves once `predicate` holds for the spans received so far (checked on each export). */
-    waitFor: (predicate: (spans: readonly Span[]) => boolean, what: string, deadlineMs = 20_000) =>
-      new Promise<void>((resolve, reject) => {
-        if (predicate(spans)) return resolve();
-        const timer = setTimeout(() => (waiters.delete(check), reject(new Error(`no ${what} within ${deadlineMs} ms (${spans.length} spans)`))), deadlineMs);
-        const check = () => {
-          if (!predicate(spans)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        waiters.add(check);
-      }),
-    close: () => server.forceShutdown(),
-  };
-}
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+type Receiver = OtlpReceiver;
 
 const BODY = JSON.stringify({ features: { amount: 100, age: 35 } });
 const randomHex = (bytes: number) => Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))).toString('hex');
@@ -118,12 +30,12 @@ describe('tracing as a trust boundary', () => {
   afterEach(() => {
     server?.child.kill('SIGKILL');
     server = undefined;
-    receiver?.close();
+    void receiver?.close();
     receiver = undefined;
   });
 
   const start = async (env: Record<string, string>) => {
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     server = await spawnServer({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50', ...env }, { traced: true });
     return { receiver, server };
   };
