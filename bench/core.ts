@@ -22,9 +22,9 @@ export interface CoreBenchOptions {
 export async function readBodies(): Promise<{ singleBody: string; batchBody: string }> {
   const csv = (await readFile(`${root}/models/fraud-detection/v1.0/reference.csv`, 'utf8')).trim().split('\n');
   const header = csv[0]!.split(',');
-  const rows = csv.slice(1, 101).map((line) =>
-    Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
-  );
+  const rows = csv
+    .slice(1, 101)
+    .map((line) => Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])));
   const selector = { model_name: 'fraud-detection', model_version: 'v1.0' };
   return {
     singleBody: JSON.stringify({ features: rows[0], ...selector }),
@@ -40,7 +40,12 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   // Default configuration (metrics, one info log line per request, drift on; tracing needs
   // --import and a collector: see the telemetry bench), stdout to /dev/null rather than a pipe
   // into this process, which would make the load generator parse every log line.
-  const service = await startService({ name: 'service', args: ['--enable-source-maps', `${root}/dist/server.js`], env: {}, readyPath: '/ready' });
+  const service = await startService({
+    name: 'service',
+    args: ['--enable-source-maps', `${root}/dist/server.js`],
+    env: {},
+    readyPath: '/ready',
+  });
 
   const scenarios = [
     { name: 'bare Fastify echo', url: `${echo.url}/echo`, body: singleBody, rows: 1 },
@@ -56,7 +61,9 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
     for (const s of scenarios) {
       const r = await runLoad({ url: s.url, body: s.body, connections, durationSeconds: duration });
       results.get(s.name)!.push(r);
-      console.log(`round ${round}/${rounds} ${s.name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}`);
+      console.log(
+        `round ${round}/${rounds} ${s.name}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, errors ${r.errors}`,
+      );
     }
   }
   await echo.stop();
@@ -79,7 +86,12 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   );
 
   // Memory: a fresh service, RSS after 100k and after rssRequests requests.
-  const fresh = await startService({ name: 'service', args: ['--enable-source-maps', `${root}/dist/server.js`], env: {}, readyPath: '/ready' });
+  const fresh = await startService({
+    name: 'service',
+    args: ['--enable-source-maps', `${root}/dist/server.js`],
+    env: {},
+    readyPath: '/ready',
+  });
   const rss: { requests: number; rssMb: number }[] = [{ requests: 0, rssMb: rssMb(fresh.pid) }];
   let sent = 0;
   for (const target of [100_000, rssRequests].filter((v, i, a) => a.indexOf(v) === i && v > 0)) {

@@ -29,7 +29,14 @@ export function packageOf(url: string, functionName: string): string {
   }
   if (url.startsWith('node:')) return 'node:internal';
   const dist = url.indexOf('/dist/');
-  if (dist !== -1) return `ml-service ${url.slice(dist + 1).split('/').slice(0, -1).join('/') || 'dist'}`;
+  if (dist !== -1)
+    return `ml-service ${
+      url
+        .slice(dist + 1)
+        .split('/')
+        .slice(0, -1)
+        .join('/') || 'dist'
+    }`;
   return url;
 }
 
@@ -39,7 +46,10 @@ const CONCERNS: readonly [string, (url: string, fn: string) => boolean][] = [
   ['tracing: async context (AsyncLocalStorage, promise hooks)', (url) => /@opentelemetry\/context-async-hooks|async_hooks/.test(url)],
   ['tracing: SDK, API, @fastify/otel, our spans', (url) => /@opentelemetry|@fastify\/otel|dist\/telemetry\/spans\.js/.test(url)],
   ['logs: pino, sonic-boom', (url, fn) => /\/pino\/|sonic-boom|dist\/telemetry\/logger\.js/.test(url) || fn === 'writeString'],
-  ['metrics: prom-client, our recorders', (url) => /prom-client|metric-primitives|metrics\.js|prediction-telemetry|http-telemetry/.test(url)],
+  [
+    'metrics: prom-client, our recorders',
+    (url) => /prom-client|metric-primitives|metrics\.js|prediction-telemetry|http-telemetry/.test(url),
+  ],
   ['inference: onnxruntime', (url) => /onnxruntime/.test(url)],
   ['garbage collector', (_url, fn) => fn === '(garbage collector)'],
   ['HTTP response write (writev)', (url, fn) => fn === 'writev' || /stream_base_commons/.test(url)],

@@ -47,12 +47,21 @@ function normals(seed: number, n: number, mean: number, sd: number): Float64Arra
 const reference: ModelReference = {
   modelName: 'bench',
   modelVersion: 'v1',
-  columns: Array.from({ length: FEATURES }, (_, f) => ({ name: `f${f}`, kind: 'numerical' as const, values: normals(1 + f, REFERENCE_ROWS, 100, 15) })),
+  columns: Array.from({ length: FEATURES }, (_, f) => ({
+    name: `f${f}`,
+    kind: 'numerical' as const,
+    values: normals(1 + f, REFERENCE_ROWS, 100, 15),
+  })),
   scores: normals(99, REFERENCE_ROWS, 0.2, 0.05),
 };
 const windowColumns = Array.from({ length: FEATURES }, (_, f) => normals(1001 + f, WINDOW_ROWS, f % 2 ? 103 : 100, 15));
 const windowScores = normals(1999, WINDOW_ROWS, 0.2, 0.05);
-const snapshot = () => ({ rows: WINDOW_ROWS, total: WINDOW_ROWS, columns: windowColumns.map((c) => c.slice()), scores: windowScores.slice() });
+const snapshot = () => ({
+  rows: WINDOW_ROWS,
+  total: WINDOW_ROWS,
+  columns: windowColumns.map((c) => c.slice()),
+  scores: windowScores.slice(),
+});
 
 export interface DriftBenchResult {
   method: string;
@@ -97,7 +106,14 @@ async function timeMethod(method: 'robust' | 'evidently'): Promise<DriftBenchRes
     workerTimes.push(performance.now() - t);
   }
   await job.close();
-  return { method, prepareMs, evaluateMs: median(times), workerMs: median(workerTimes), scipyMs: undefined, drifted: report!.drifted_features.length };
+  return {
+    method,
+    prepareMs,
+    evaluateMs: median(times),
+    workerMs: median(workerTimes),
+    scipyMs: undefined,
+    drifted: report!.drifted_features.length,
+  };
 }
 
 async function timeScipy(): Promise<Record<string, number> | undefined> {
@@ -108,7 +124,10 @@ async function timeScipy(): Promise<Record<string, number> | undefined> {
       columns.forEach((c, i) => out.set(c, i * c.length));
       return writeFile(join(dir, name), out);
     };
-    await write('reference.f64', reference.columns.map((c) => c.values));
+    await write(
+      'reference.f64',
+      reference.columns.map((c) => c.values),
+    );
     await write('current.f64', windowColumns);
     const run = spawnSync('python3', [`${root}/bench/drift_scipy.py`, dir, String(FEATURES), String(REPEATS)], { encoding: 'utf8' });
     if (run.status !== 0) {
@@ -122,25 +141,46 @@ async function timeScipy(): Promise<Record<string, number> | undefined> {
 }
 
 /** Event-loop delay p99 (prom-client's monitorEventLoopDelay gauge, reset at each scrape) under load. */
-async function eventLoopLag(driftOn: boolean, durationSeconds: number): Promise<{ lagP99Ms: number; requestsPerSecond: number; evaluations: number }> {
+async function eventLoopLag(
+  driftOn: boolean,
+  durationSeconds: number,
+): Promise<{ lagP99Ms: number; requestsPerSecond: number; evaluations: number }> {
   const env: Record<string, string> = driftOn
-    ? { DRIFT_ENABLED: 'true', DRIFT_WINDOW_SIZE: String(WINDOW_ROWS), DRIFT_INTERVAL_SECONDS: '1', OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' }
+    ? {
+        DRIFT_ENABLED: 'true',
+        DRIFT_WINDOW_SIZE: String(WINDOW_ROWS),
+        DRIFT_INTERVAL_SECONDS: '1',
+        OTEL_SDK_DISABLED: 'true',
+        LOG_LEVEL: 'warn',
+      }
     : { DRIFT_ENABLED: 'false', OTEL_SDK_DISABLED: 'true', LOG_LEVEL: 'warn' };
-  const server = await startServer(driftOn ? 'drift on' : 'drift off', ['--enable-source-maps', `${root}/dist/server.js`], { ...env, LOG_LEVEL: 'info' });
+  const server = await startServer(driftOn ? 'drift on' : 'drift off', ['--enable-source-maps', `${root}/dist/server.js`], {
+    ...env,
+    LOG_LEVEL: 'info',
+  });
   try {
     // Realistic rows (the reference's first 200, cycled), not one body: a window of identical
     // values is the worst case of the exact KS computation, not what traffic looks like.
     const csv = (await readFile(`${root}/models/fraud-detection/v1.0/reference.csv`, 'utf8')).trim().split('\n');
     const header = csv[0]!.split(',');
-    const bodies = csv.slice(1, 201).map((line) =>
-      JSON.stringify({ features: Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])) }),
-    );
+    const bodies = csv
+      .slice(1, 201)
+      .map((line) =>
+        JSON.stringify({
+          features: Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
+        }),
+      );
     const load = async (options: { connections: number; amount?: number; duration?: number }) => {
       const result = await autocannon({
         url: `${server.url}/predict`,
         connections: options.connections,
         ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
-        requests: bodies.map((body) => ({ method: 'POST' as const, path: '/predict', headers: { 'content-type': 'application/json' }, body })),
+        requests: bodies.map((body) => ({
+          method: 'POST' as const,
+          path: '/predict',
+          headers: { 'content-type': 'application/json' },
+          body,
+        })),
       });
       return { requestsPerSecond: result.requests.average };
     };
@@ -151,7 +191,8 @@ async function eventLoopLag(driftOn: boolean, durationSeconds: number): Promise<
     const before = await scrape();
     const measured = await load({ connections: 50, duration: durationSeconds });
     const after = await scrape();
-    const runs = (text: string) => gauge(text, 'ml_drift_runs_total\\{model_name="fraud-detection",model_version="v1.0",outcome="success"\\}');
+    const runs = (text: string) =>
+      gauge(text, 'ml_drift_runs_total\\{model_name="fraud-detection",model_version="v1.0",outcome="success"\\}');
     return {
       lagP99Ms: gauge(after, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       requestsPerSecond: measured.requestsPerSecond,
@@ -187,11 +228,15 @@ export async function runDriftBench(): Promise<string> {
     on.push(await eventLoopLag(true, duration));
   }
   log('');
-  log(`event-loop delay under /predict load (50 connections, ${duration} s × ${rounds} rounds, medians), drift every 1 s on a ${WINDOW_ROWS}-row window:`);
+  log(
+    `event-loop delay under /predict load (50 connections, ${duration} s × ${rounds} rounds, medians), drift every 1 s on a ${WINDOW_ROWS}-row window:`,
+  );
   log('| drift | req/s | event-loop delay p99 | evaluations during load |');
   log('|---|---|---|---|');
   log(`| off | ${median(off.map((r) => r.requestsPerSecond)).toFixed(0)} | ${median(off.map((r) => r.lagP99Ms)).toFixed(2)} ms | - |`);
-  log(`| on | ${median(on.map((r) => r.requestsPerSecond)).toFixed(0)} | ${median(on.map((r) => r.lagP99Ms)).toFixed(2)} ms | ${median(on.map((r) => r.evaluations))} |`);
+  log(
+    `| on | ${median(on.map((r) => r.requestsPerSecond)).toFixed(0)} | ${median(on.map((r) => r.lagP99Ms)).toFixed(2)} ms | ${median(on.map((r) => r.evaluations))} |`,
+  );
   return lines.join('\n');
 }
 

@@ -17,6 +17,8 @@ new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     if (entry.duration < 2) continue;
     const kind = KINDS[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? -1] ?? 'gc';
-    process.stderr.write(`${JSON.stringify({ gc: kind, epochMs: performance.timeOrigin + entry.startTime, durationMs: entry.duration })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ gc: kind, epochMs: performance.timeOrigin + entry.startTime, durationMs: entry.duration })}\n`,
+    );
   }
 }).observe({ entryTypes: ['gc'] });

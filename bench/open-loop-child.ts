@@ -40,9 +40,7 @@ export interface OpenLoopResult {
 }
 
 export type OpenLoopMessage =
-  | { readonly type: 'measure-start' }
-  | { readonly type: 'measure-end' }
-  | { readonly type: 'result'; readonly result: OpenLoopResult };
+  { readonly type: 'measure-start' } | { readonly type: 'measure-end' } | { readonly type: 'result'; readonly result: OpenLoopResult };
 
 /** Nearest-rank percentile of a sorted array; an unfinished request counts as +Infinity. */
 export function percentile(sorted: Float64Array, p: number): number {
@@ -75,7 +73,11 @@ function run(options: OpenLoopRequest): Promise<OpenLoopResult> {
       const slowest = [...latency.keys()]
         .sort((a, b) => latency[b]! - latency[a]!)
         .slice(0, 50)
-        .map((i) => ({ scheduledEpochMs: performance.timeOrigin + start + (warmup + i) * interval, latencyMs: latency[i]!, sendLagMs: sendLag[i]! }));
+        .map((i) => ({
+          scheduledEpochMs: performance.timeOrigin + start + (warmup + i) * interval,
+          latencyMs: latency[i]!,
+          sendLagMs: sendLag[i]!,
+        }));
       const lags = sendLag.slice().sort();
       const measuredFinite = latency.filter(Number.isFinite).length;
       agent.destroy();

@@ -30,7 +30,9 @@ export async function startOtlpSink(): Promise<OtlpSink> {
   });
   setPriority(child.pid!, 19);
   const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: SinkMessage) => (m.type === 'listening' ? resolve(m.endpoint) : reject(new Error('OTLP sink: unexpected message'))));
+    child.once('message', (m: SinkMessage) =>
+      m.type === 'listening' ? resolve(m.endpoint) : reject(new Error('OTLP sink: unexpected message')),
+    );
     child.once('exit', (code) => reject(new Error(`OTLP sink exited with ${code} before listening`)));
   });
   const counts = () =>

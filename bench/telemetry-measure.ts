@@ -52,7 +52,13 @@ export async function leastDisturbed<T extends { readonly otherLoadPercent: numb
   return best;
 }
 
-export async function saturate(server: ServiceProcess, s: Scenario, body: string, connections: number, seconds: number): Promise<SaturationSample> {
+export async function saturate(
+  server: ServiceProcess,
+  s: Scenario,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<SaturationSample> {
   const before = cpuSeconds(server.pid);
   const other = otherLoad(server.pid);
   const r = await runLoad({ url: `${server.url}${predictPath(s)}`, body, connections, durationSeconds: seconds });
@@ -249,7 +255,10 @@ export async function openLoop(
     otherLoadPercent,
     rssMbAfter,
     log,
-    stderrLines: server.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('{"gc"')).length,
+    stderrLines: server
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('{"gc"')).length,
     ...(spans && { spans }),
     ...(diagnosis && { diagnosis }),
   };

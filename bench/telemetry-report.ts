@@ -19,7 +19,12 @@ export type Saturation = {
   spansDropped?: number;
 };
 
-export function buildReport(options: TelemetryBenchOptions, saturation: Saturation[], open: Map<OpenLoopId, OpenLoopFigures>, elapsedSeconds: number) {
+export function buildReport(
+  options: TelemetryBenchOptions,
+  saturation: Saturation[],
+  open: Map<OpenLoopId, OpenLoopFigures>,
+  elapsedSeconds: number,
+) {
   const sat = (id: string) => saturation.find((x) => x.id === id)!;
   const ol = (id: OpenLoopId) => open.get(id)!;
   const load = (percent: number) => `${percent.toFixed(0)} %${percent > options.maxOtherLoad ? ' ⚠' : ''}`;
@@ -30,7 +35,18 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
       `servers on core 0, load on core 1 (pinned: ${CAN_PIN}); medians; ratios per round, then median. DRIFT_ENABLED=false.`,
     '',
     table(
-      ['scenario', 'req/s', 'req/s ÷ (2)', 'server CPU µs/req', 'CPU ÷ (2)', 'p50 ms', 'p99 ms', 'errors', 'spans dropped', 'other load on core 0, worst round'],
+      [
+        'scenario',
+        'req/s',
+        'req/s ÷ (2)',
+        'server CPU µs/req',
+        'CPU ÷ (2)',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'spans dropped',
+        'other load on core 0, worst round',
+      ],
       saturation.map((s) => [
         s.label,
         s.reqPerSec.toFixed(0),
@@ -56,7 +72,9 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
     traces100VsOff: sat('full-100').reqPerSecVsOff,
     offVsBare: bareRatio,
     offImportVsOff: sat('off-import').reqPerSecVsOff,
-    pieces: Object.fromEntries(['metrics-only', 'logs-only', 'trace-10', 'trace-100', 'trace-http-10'].map((id) => [id, sat(id).reqPerSecVsOff])),
+    pieces: Object.fromEntries(
+      ['metrics-only', 'logs-only', 'trace-10', 'trace-100', 'trace-http-10'].map((id) => [id, sat(id).reqPerSecVsOff]),
+    ),
   };
   // The piece costing most: the largest CPU per request added over telemetry off.
   const pieces = ['metrics-only', 'logs-only', 'trace-10', 'trace-100', 'trace-http-10'].map((id) => ({
@@ -66,7 +84,9 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
     addedUs: sat(id).cpuUsPerReq - sat('off').cpuUsPerReq,
   }));
   // The shipped defaults: metrics on, logs at info, traces at 10 % with the fastify instrumentation only.
-  const costliest10 = pieces.filter((p) => ['metrics-only', 'logs-only', 'trace-10'].includes(p.id)).sort((a, b) => b.addedUs - a.addedUs)[0]!;
+  const costliest10 = pieces
+    .filter((p) => ['metrics-only', 'logs-only', 'trace-10'].includes(p.id))
+    .sort((a, b) => b.addedUs - a.addedUs)[0]!;
   lines.push(
     '',
     table(
@@ -99,7 +119,21 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
       `another job, and its preemptions land in the tail.`,
     '',
     table(
-      ['scenario', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'errors / timeouts', 'server CPU µs/req', 'CPU % of core', 'RSS after MB', 'warn lines (+ at shutdown)', 'generator lag p99 ms', 'other load on core 0'],
+      [
+        'scenario',
+        'p50 ms',
+        'p90 ms',
+        'p99 ms',
+        'p99.9 ms',
+        'max ms',
+        'errors / timeouts',
+        'server CPU µs/req',
+        'CPU % of core',
+        'RSS after MB',
+        'warn lines (+ at shutdown)',
+        'generator lag p99 ms',
+        'other load on core 0',
+      ],
       [...open.values()].map((o) => [
         o.label,
         fmt(o.p50Ms),
@@ -123,7 +157,16 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
         .filter((o) => o.spans)
         .map((o) => {
           const s = o.spans!;
-          return [o.label, s.sampledRequests, (s.sampled / Math.max(1, s.sampledRequests)).toFixed(2), s.sampled, s.exported, s.received, s.dropped, s.failed];
+          return [
+            o.label,
+            s.sampledRequests,
+            (s.sampled / Math.max(1, s.sampledRequests)).toFixed(2),
+            s.sampled,
+            s.exported,
+            s.received,
+            s.dropped,
+            s.failed,
+          ];
         }),
     ),
   );
@@ -144,8 +187,18 @@ export function buildReport(options: TelemetryBenchOptions, saturation: Saturati
       pass: ratios.traces10VsOff >= 0.5,
       otherLoad: Math.max(sat('off').otherLoadPercent, sat('full-10').otherLoadPercent),
     },
-    { target: `p99 ≤ 10 ms at ${options.rate} req/s, 10 %`, value: `${fmt(full10.p99Ms)} ms`, pass: full10.p99Ms <= 10, otherLoad: full10.otherLoadPercent },
-    { target: `p99.9 ≤ 25 ms at ${options.rate} req/s, 10 %`, value: `${fmt(full10.p999Ms)} ms`, pass: full10.p999Ms <= 25, otherLoad: full10.otherLoadPercent },
+    {
+      target: `p99 ≤ 10 ms at ${options.rate} req/s, 10 %`,
+      value: `${fmt(full10.p99Ms)} ms`,
+      pass: full10.p99Ms <= 10,
+      otherLoad: full10.otherLoadPercent,
+    },
+    {
+      target: `p99.9 ≤ 25 ms at ${options.rate} req/s, 10 %`,
+      value: `${fmt(full10.p999Ms)} ms`,
+      pass: full10.p999Ms <= 25,
+      otherLoad: full10.otherLoadPercent,
+    },
     {
       target: 'no dropped spans at 10 %, all received',
       value: `${full10.spans?.dropped} dropped, ${full10.spans?.received}/${full10.spans?.sampled} received`,

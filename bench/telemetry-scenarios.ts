@@ -136,7 +136,14 @@ export function start(
   const args = s.echo
     ? ['--import', 'tsx', `${root}/bench/bare-echo.ts`]
     : s.entry === 'log-destination'
-      ? ['--enable-source-maps', ...(extra.nodeArgs ?? []), '--import', 'tsx', ...instrumentation, `${root}/bench/log-destination-server.ts`]
+      ? [
+          '--enable-source-maps',
+          ...(extra.nodeArgs ?? []),
+          '--import',
+          'tsx',
+          ...instrumentation,
+          `${root}/bench/log-destination-server.ts`,
+        ]
       : ['--enable-source-maps', ...(extra.nodeArgs ?? []), ...instrumentation, SERVER];
   return startService({
     name: s.id,
@@ -160,7 +167,12 @@ export async function openLoopScenario(id: OpenLoopId): Promise<Scenario> {
 
 /** Variants of the log destination (bench/log-destination-server.ts), against server.ts's own. */
 export const EXPERIMENTS: readonly Scenario[] = [
-  { ...byId('logs-only'), id: 'logs-only-control', label: 'logs only, experiment server, minLength 0 (as server.ts)', entry: 'log-destination' },
+  {
+    ...byId('logs-only'),
+    id: 'logs-only-control',
+    label: 'logs only, experiment server, minLength 0 (as server.ts)',
+    entry: 'log-destination',
+  },
   {
     ...byId('logs-only'),
     id: 'logs-only-4k',
@@ -168,7 +180,13 @@ export const EXPERIMENTS: readonly Scenario[] = [
     entry: 'log-destination',
     extraEnv: { BENCH_LOG_MIN_LENGTH: '4096' },
   },
-  { ...byId('logs-only'), id: 'logs-only-sync', label: 'logs only, sync: true', entry: 'log-destination', extraEnv: { BENCH_LOG_SYNC: 'true' } },
+  {
+    ...byId('logs-only'),
+    id: 'logs-only-sync',
+    label: 'logs only, sync: true',
+    entry: 'log-destination',
+    extraEnv: { BENCH_LOG_SYNC: 'true' },
+  },
   {
     ...byId('logs-only'),
     id: 'logs-only-noop',
@@ -185,14 +203,33 @@ export const EXPERIMENTS: readonly Scenario[] = [
     extraEnv: { BENCH_LOG_MIN_LENGTH: '4096' },
   },
   // What tracing costs a request that is not sampled: hooks, context, the sampler, promise hooks.
-  { ...byId('trace-10'), id: 'trace-0', label: 'traces only 0 % (ratio 0: the per-request fixed cost)', tracing: { ...byId('trace-10').tracing!, ratio: 0 } },
+  {
+    ...byId('trace-10'),
+    id: 'trace-0',
+    label: 'traces only 0 % (ratio 0: the per-request fixed cost)',
+    tracing: { ...byId('trace-10').tracing!, ratio: 0 },
+  },
   { ...byId('trace-10'), id: 'trace-1', label: 'traces only 1 %', tracing: { ...byId('trace-10').tracing!, ratio: 0.01 } },
   // Smaller export batches: shorter serialization stalls of the event loop, as many bytes in all.
-  { ...byId('full-10'), id: 'full-10-batch128', label: '(4) 10 %, OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128', extraEnv: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' } },
+  {
+    ...byId('full-10'),
+    id: 'full-10-batch128',
+    label: '(4) 10 %, OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128',
+    extraEnv: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' },
+  },
 ];
 
 /** --experiments: the log destination variants against server.ts's own, at saturation. */
-export const LOG_EXPERIMENTS = ['off', 'logs-only', 'logs-only-control', 'logs-only-4k', 'logs-only-sync', 'logs-only-noop', 'metrics-logs', 'metrics-logs-4k'];
+export const LOG_EXPERIMENTS = [
+  'off',
+  'logs-only',
+  'logs-only-control',
+  'logs-only-4k',
+  'logs-only-sync',
+  'logs-only-noop',
+  'metrics-logs',
+  'metrics-logs-4k',
+];
 
 /** A scenario by id, from the benchmark's, the collector-down one, or the experiments. */
 export async function anyScenario(id: string): Promise<Scenario> {

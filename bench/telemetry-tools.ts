@@ -77,8 +77,12 @@ export async function diagnose(ids: readonly string[], options: TelemetryBenchOp
         const k = byKind.get(g.gc) ?? { n: 0, total: 0, max: 0 };
         byKind.set(g.gc, { n: k.n + 1, total: k.total + g.durationMs, max: Math.max(k.max, g.durationMs) });
       }
-      console.log(`\n${o.label}: p99 ${fmt(o.p99Ms)} ms, p99.9 ${fmt(o.p999Ms)} ms, max ${fmt(o.maxMs)} ms; ${exports.length} exports in the window`);
-      console.log(`GC pauses ≥ 2 ms in the window: ${[...byKind].map(([k, v]) => `${k} ${v.n}× (max ${v.max.toFixed(1)} ms, total ${v.total.toFixed(0)} ms)`).join(', ') || 'none'}`);
+      console.log(
+        `\n${o.label}: p99 ${fmt(o.p99Ms)} ms, p99.9 ${fmt(o.p999Ms)} ms, max ${fmt(o.maxMs)} ms; ${exports.length} exports in the window`,
+      );
+      console.log(
+        `GC pauses ≥ 2 ms in the window: ${[...byKind].map(([k, v]) => `${k} ${v.n}× (max ${v.max.toFixed(1)} ms, total ${v.total.toFixed(0)} ms)`).join(', ') || 'none'}`,
+      );
       // Clusters of slow requests: a stall delays every request scheduled during it.
       const slow = [...o.slowest].filter((r) => r.latencyMs > 10).sort((a, b) => a.scheduledEpochMs - b.scheduledEpochMs);
       const clusters: { start: number; end: number; n: number; max: number; lag: number }[] = [];
@@ -86,21 +90,42 @@ export async function diagnose(ids: readonly string[], options: TelemetryBenchOp
         const last = clusters.at(-1);
         const end = r.scheduledEpochMs + r.latencyMs;
         if (last && r.scheduledEpochMs <= last.end + 5) {
-          Object.assign(last, { end: Math.max(last.end, end), n: last.n + 1, max: Math.max(last.max, r.latencyMs), lag: Math.max(last.lag, r.sendLagMs) });
+          Object.assign(last, {
+            end: Math.max(last.end, end),
+            n: last.n + 1,
+            max: Math.max(last.max, r.latencyMs),
+            lag: Math.max(last.lag, r.sendLagMs),
+          });
         } else clusters.push({ start: r.scheduledEpochMs, end, n: 1, max: r.latencyMs, lag: r.sendLagMs });
       }
-      console.log(table(
-        ['at s', 'slow requests (of the 50 slowest)', 'worst ms', 'generator late by, ms', 'GC pauses overlapping', 'exports arriving ±100 ms', 'CPU ms: core 0 server / other; core 1 generator / collector / other'],
-        clusters.map((c) => [
-          ((c.start - t0) / 1000).toFixed(3),
-          c.n,
-          c.max.toFixed(1),
-          c.lag.toFixed(1),
-          gcs.filter((g) => g.epochMs + g.durationMs >= c.start - 2 && g.epochMs <= c.end).map((g) => `${g.gc} ${g.durationMs.toFixed(1)} ms @${((g.epochMs - t0) / 1000).toFixed(3)}`).join(', ') || '-',
-          exports.filter((e) => e.epochMs >= c.start - 100 && e.epochMs <= c.end + 100).map((e) => `${e.spans} spans @${((e.epochMs - t0) / 1000).toFixed(3)}`).join(', ') || '-',
-          coreUse(d.cpuSamples, c.start - 10, c.end + 10),
-        ]),
-      ));
+      console.log(
+        table(
+          [
+            'at s',
+            'slow requests (of the 50 slowest)',
+            'worst ms',
+            'generator late by, ms',
+            'GC pauses overlapping',
+            'exports arriving ±100 ms',
+            'CPU ms: core 0 server / other; core 1 generator / collector / other',
+          ],
+          clusters.map((c) => [
+            ((c.start - t0) / 1000).toFixed(3),
+            c.n,
+            c.max.toFixed(1),
+            c.lag.toFixed(1),
+            gcs
+              .filter((g) => g.epochMs + g.durationMs >= c.start - 2 && g.epochMs <= c.end)
+              .map((g) => `${g.gc} ${g.durationMs.toFixed(1)} ms @${((g.epochMs - t0) / 1000).toFixed(3)}`)
+              .join(', ') || '-',
+            exports
+              .filter((e) => e.epochMs >= c.start - 100 && e.epochMs <= c.end + 100)
+              .map((e) => `${e.spans} spans @${((e.epochMs - t0) / 1000).toFixed(3)}`)
+              .join(', ') || '-',
+            coreUse(d.cpuSamples, c.start - 10, c.end + 10),
+          ]),
+        ),
+      );
     }
   } finally {
     await sink.close();
@@ -119,7 +144,13 @@ export async function runExperiments(list: readonly Scenario[], options: Telemet
   const sink = list.some((s) => s.tracing?.endpoint.kind === 'live') ? await startOtlpSink() : undefined;
   try {
     for (const s of list) servers.set(s.id, await start(s, sink));
-    for (const s of list) await runLoad({ url: `${servers.get(s.id)!.url}/predict`, body: singleBody, connections: options.connections, durationSeconds: options.quick ? 1 : 2 });
+    for (const s of list)
+      await runLoad({
+        url: `${servers.get(s.id)!.url}/predict`,
+        body: singleBody,
+        connections: options.connections,
+        durationSeconds: options.quick ? 1 : 2,
+      });
     const samples = new Map<string, SaturationSample[]>(list.map((s) => [s.id, []]));
     for (let round = 0; round < options.rounds; round++) {
       for (const s of round % 2 === 0 ? list : [...list].reverse()) {
@@ -127,12 +158,21 @@ export async function runExperiments(list: readonly Scenario[], options: Telemet
           saturate(servers.get(s.id)!, s, singleBody, options.connections, options.durationSeconds),
         );
         samples.get(s.id)!.push(r);
-        console.log(`round ${round + 1}/${options.rounds} ${s.id}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req, other load ${r.otherLoadPercent.toFixed(0)} %`);
+        console.log(
+          `round ${round + 1}/${options.rounds} ${s.id}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req, other load ${r.otherLoadPercent.toFixed(0)} %`,
+        );
       }
     }
     const off = samples.get(baseline)!;
     const text = table(
-      ['variant', 'req/s', `req/s ÷ ${baseline}`, 'server CPU µs/req', `CPU added over ${baseline}, µs/req`, 'other load on core 0, worst round'],
+      [
+        'variant',
+        'req/s',
+        `req/s ÷ ${baseline}`,
+        'server CPU µs/req',
+        `CPU added over ${baseline}, µs/req`,
+        'other load on core 0, worst round',
+      ],
       list.map((s) => {
         const rs = samples.get(s.id)!;
         return [

@@ -64,14 +64,17 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
     const servers = new Map<string, ServiceProcess>();
     for (const s of SCENARIOS) servers.set(s.id, await start(s, sink));
     const warm = options.quick ? 1 : 2;
-    for (const s of SCENARIOS) await runLoad({ url: `${servers.get(s.id)!.url}${predictPath(s)}`, body: singleBody, connections, durationSeconds: warm });
+    for (const s of SCENARIOS)
+      await runLoad({ url: `${servers.get(s.id)!.url}${predictPath(s)}`, body: singleBody, connections, durationSeconds: warm });
 
     const samples = new Map<string, SaturationSample[]>(SCENARIOS.map((s) => [s.id, []]));
     for (let round = 0; round < rounds; round++) {
       // Alternate the order so that a drift of the machine over a round does not favour one end.
       const order = round % 2 === 0 ? SCENARIOS : [...SCENARIOS].reverse();
       for (const s of order) {
-        const r = await leastDisturbed(s.id, options.maxOtherLoad, 3, () => saturate(servers.get(s.id)!, s, singleBody, connections, durationSeconds));
+        const r = await leastDisturbed(s.id, options.maxOtherLoad, 3, () =>
+          saturate(servers.get(s.id)!, s, singleBody, connections, durationSeconds),
+        );
         samples.get(s.id)!.push(r);
         console.log(
           `round ${round + 1}/${rounds} ${s.id}: ${r.reqPerSec.toFixed(0)} req/s, ${r.cpuUsPerReq.toFixed(0)} µs CPU/req, p99 ${r.p99Ms} ms, errors ${r.errors}`,
@@ -109,10 +112,15 @@ export async function runTelemetryBench(options: TelemetryBenchOptions): Promise
     });
 
     // Phase 2: open loop at a fixed rate, one fresh server at a time.
-    console.log(`\nopen loop: ${options.rate} req/s, ${options.warmupSeconds} s warm-up + ${options.measureSeconds} s measured per scenario`);
+    console.log(
+      `\nopen loop: ${options.rate} req/s, ${options.warmupSeconds} s warm-up + ${options.measureSeconds} s measured per scenario`,
+    );
     const open = new Map<OpenLoopId, OpenLoopFigures>();
     for (const id of OPEN_LOOP) {
-      open.set(id, await leastDisturbed(id, options.maxOtherLoad, 2, async () => openLoop(await openLoopScenario(id), sink, singleBody, options, dir)));
+      open.set(
+        id,
+        await leastDisturbed(id, options.maxOtherLoad, 2, async () => openLoop(await openLoopScenario(id), sink, singleBody, options, dir)),
+      );
     }
 
     const elapsedSeconds = (Date.now() - startedAt) / 1000;

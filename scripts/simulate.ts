@@ -59,7 +59,10 @@ const positive = (name: string, value: string) => {
 };
 
 try {
-  const shifts = values.drift.flatMap((d) => d.split(',')).filter(Boolean).map(parseShift);
+  const shifts = values.drift
+    .flatMap((d) => d.split(','))
+    .filter(Boolean)
+    .map(parseShift);
   const options = {
     url: values.url,
     modelsDir: values['models-dir'],
@@ -78,7 +81,9 @@ try {
   console.log(
     `simulate: sent ${result.sent} requests (${result.rows} rows) in ${result.seconds.toFixed(1)} s; statuses ${JSON.stringify(result.statuses)}${result.skipped ? `; ${result.skipped} skipped (too many in flight)` : ''}`,
   );
-  const failed = Object.entries(result.statuses).filter(([status]) => status !== '200').reduce((n, [, c]) => n + c, 0);
+  const failed = Object.entries(result.statuses)
+    .filter(([status]) => status !== '200')
+    .reduce((n, [, c]) => n + c, 0);
   process.exitCode = failed === result.sent ? 1 : 0;
 } catch (err) {
   console.error(`simulate: ${(err as Error).message}`);

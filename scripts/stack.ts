@@ -58,7 +58,8 @@ function parseOptions() {
     );
     for (const name of ['service-port', 'prometheus-port', 'alertmanager-port', 'receiver-port'] as const) {
       const port = Number(values[name]);
-      if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--${name} must be a port number (1-65535), got ${JSON.stringify(values[name])}`);
+      if (!Number.isInteger(port) || port < 1 || port > 65_535)
+        throw new UsageError(`--${name} must be a port number (1-65535), got ${JSON.stringify(values[name])}`);
     }
     return values;
   } catch (err) {
@@ -160,7 +161,13 @@ async function waitReady(part: Part, url: string) {
   const deadline = Date.now() + READY_DEADLINE_MS;
   for (;;) {
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(1000)]);
-    if (await fetch(url, { signal }).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url, { signal }).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     if (ended) throw new Error(`${part.name} ${ended.how} before it was ready${ended.stderr}`);
     if (stopping.signal.aborted) throw new Error(`${part.name}: stopped before it was ready`);
     if (Date.now() > deadline) throw new Error(`${part.name} not ready at ${url} within ${READY_DEADLINE_MS} ms`);
@@ -180,7 +187,9 @@ async function startReceiver(port: number): Promise<Server> {
       } catch {
         // Printed as it came: the point is to see what Alertmanager sent.
       }
-      const line = req.url?.startsWith('/pagerduty') ? `PagerDuty ${json.event_action}: ${json.payload?.summary}` : `Slack: ${json.attachments?.[0]?.title ?? body}`;
+      const line = req.url?.startsWith('/pagerduty')
+        ? `PagerDuty ${json.event_action}: ${json.payload?.summary}`
+        : `Slack: ${json.attachments?.[0]?.title ?? body}`;
       console.log(`[notification] ${line}`);
       res.writeHead(200).end('ok');
     });
@@ -198,15 +207,20 @@ async function up(): Promise<string[]> {
   await rm(join(state, 'prometheus'), { recursive: true, force: true });
   await rm(join(state, 'alertmanager'), { recursive: true, force: true });
 
-  const service = start('ml-service', process.execPath, ['--enable-source-maps', '--import', './dist/telemetry/instrumentation.js', 'dist/server.js'], {
-    PORT: String(PORTS.service),
-    HOST: '127.0.0.1',
-    // No load balancer to drain from: stop at once.
-    DRAIN_DELAY_MS: '0',
-    ...(values.fast && { DRIFT_INTERVAL_SECONDS: '2', DRIFT_WINDOW_SIZE: '500' }),
-    // Traces need a collector (Tempo in docker-compose.yml); set OTEL_EXPORTER_OTLP_ENDPOINT to use one.
-    OTEL_SDK_DISABLED: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? 'false' : 'true',
-  });
+  const service = start(
+    'ml-service',
+    process.execPath,
+    ['--enable-source-maps', '--import', './dist/telemetry/instrumentation.js', 'dist/server.js'],
+    {
+      PORT: String(PORTS.service),
+      HOST: '127.0.0.1',
+      // No load balancer to drain from: stop at once.
+      DRAIN_DELAY_MS: '0',
+      ...(values.fast && { DRIFT_INTERVAL_SECONDS: '2', DRIFT_WINDOW_SIZE: '500' }),
+      // Traces need a collector (Tempo in docker-compose.yml); set OTEL_EXPORTER_OTLP_ENDPOINT to use one.
+      OTEL_SDK_DISABLED: process.env['OTEL_EXPORTER_OTLP_ENDPOINT'] ? 'false' : 'true',
+    },
+  );
   await waitReady(service, `http://127.0.0.1:${PORTS.service}/ready`);
   const urls = [`ml-service    http://127.0.0.1:${PORTS.service}  (/predict, /metrics, /drift)`];
 
@@ -234,9 +248,13 @@ async function up(): Promise<string[]> {
       '--cluster.listen-address=',
     ]);
     await waitReady(alertmanager, `http://127.0.0.1:${PORTS.alertmanager}/-/ready`);
-    urls.push(`Alertmanager  http://127.0.0.1:${PORTS.alertmanager}${real ? '' : `  (notifications printed here, receiver on :${PORTS.receiver})`}`);
+    urls.push(
+      `Alertmanager  http://127.0.0.1:${PORTS.alertmanager}${real ? '' : `  (notifications printed here, receiver on :${PORTS.receiver})`}`,
+    );
   } else {
-    console.warn('alertmanager not installed: apt-get install -y --no-install-recommends prometheus-alertmanager (Debian), brew install alertmanager (macOS)');
+    console.warn(
+      'alertmanager not installed: apt-get install -y --no-install-recommends prometheus-alertmanager (Debian), brew install alertmanager (macOS)',
+    );
   }
 
   if (has('prometheus')) {

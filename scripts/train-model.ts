@@ -63,7 +63,13 @@ const schemaFile: ModelSchemaFile = {
   output: { name: 'probability', positive_class_index: 1 },
   features: FEATURES.map((f) =>
     f.type === 'numeric'
-      ? { name: f.name, type: 'numeric', description: f.description, integer: f.integer ?? false, missing_value: median(train.rows, f.name) }
+      ? {
+          name: f.name,
+          type: 'numeric',
+          description: f.description,
+          integer: f.integer ?? false,
+          missing_value: median(train.rows, f.name),
+        }
       : {
           name: f.name,
           type: 'categorical',
@@ -115,7 +121,12 @@ const metrics = {
   holdout_recall_at_1pct_alerts: round6(recallAtAlertRate(served, holdout.labels, 0.01)),
   holdout_positive_rate: round6(positives / HOLDOUT_ROWS),
   /** Ceiling for any model: the AUC of the probabilities the labels were drawn from. */
-  holdout_roc_auc_of_true_probabilities: round6(rocAuc(holdout.rows.map((t) => sigmoid(fraudLogit(t))), holdout.labels)),
+  holdout_roc_auc_of_true_probabilities: round6(
+    rocAuc(
+      holdout.rows.map((t) => sigmoid(fraudLogit(t))),
+      holdout.labels,
+    ),
+  ),
   holdout_rows: HOLDOUT_ROWS,
   train_rows: TRAIN_ROWS,
 };
@@ -127,16 +138,19 @@ const finalSchema: ModelSchemaFile = {
 
 const featureColumns = FEATURES.map((f) => f.name);
 const referenceCsv =
-  [featureColumns.join(','), ...holdout.rows.slice(0, REFERENCE_ROWS).map((row) => featureColumns.map((c) => String(row[c])).join(','))].join(
-    '\n',
-  ) + '\n';
+  [
+    featureColumns.join(','),
+    ...holdout.rows.slice(0, REFERENCE_ROWS).map((row) => featureColumns.map((c) => String(row[c])).join(',')),
+  ].join('\n') + '\n';
 
 await mkdir(outDir, { recursive: true });
 await writeFile(join(outDir, 'model.onnx'), onnxBytes);
 await writeFile(join(outDir, 'schema.json'), `${JSON.stringify(finalSchema, null, 2)}\n`);
 await writeFile(join(outDir, 'reference.csv'), referenceCsv);
 await writeFile(join(outDir, 'README.md'), modelReadme(finalSchema, metrics, model.gainByColumn, onnxBytes, maxDiff));
-console.log(`wrote ${outDir}: ROC AUC ${metrics.holdout_roc_auc}, PR AUC ${metrics.holdout_pr_auc}, max |onnx - trainer| ${maxDiff.toExponential(2)}`);
+console.log(
+  `wrote ${outDir}: ROC AUC ${metrics.holdout_roc_auc}, PR AUC ${metrics.holdout_pr_auc}, max |onnx - trainer| ${maxDiff.toExponential(2)}`,
+);
 
 function median(rows: readonly Transaction[], name: keyof Transaction): number {
   const values = rows.map((r) => r[name] as number).sort((a, b) => a - b);
@@ -150,13 +164,7 @@ function mode(rows: readonly Transaction[], name: keyof Transaction): string {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
 }
 
-function modelReadme(
-  file: ModelSchemaFile,
-  m: typeof metrics,
-  gainByColumn: Float64Array,
-  onnx: Uint8Array,
-  onnxDiff: number,
-): string {
+function modelReadme(file: ModelSchemaFile, m: typeof metrics, gainByColumn: Float64Array, onnx: Uint8Array, onnxDiff: number): string {
   // Gain of a categorical feature is the sum over its one-hot columns.
   const compiled = compileFeatureSchema(file);
   const gains = file.features.map((f, i) => {

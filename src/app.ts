@@ -46,8 +46,7 @@ export { SERVICE };
  * listens; server.ts does, and tests call `listen({ port: 0 })` or `inject()`.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const registry =
-    overrides.registry ?? (await loadModelRegistry(config.modelsDir, { intraOpThreads: config.onnx.intraOpThreads }));
+  const registry = overrides.registry ?? (await loadModelRegistry(config.modelsDir, { intraOpThreads: config.onnx.intraOpThreads }));
   try {
     const { name, version } = config.defaultModel;
     if (!registry.get(name, version)) {

@@ -118,7 +118,9 @@ export function clipMiddle(text: string, budget: number): string {
 /** The one constructor of error bodies: whatever went into the message or field, the body stays within MAX_ERROR_BODY_BYTES. */
 export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
   const bounded = clipHead(message, MESSAGE_BUDGET);
-  return field === undefined ? { error: code, message: bounded } : { error: code, message: bounded, field: clipMiddle(field, FIELD_BUDGET) };
+  return field === undefined
+    ? { error: code, message: bounded }
+    : { error: code, message: bounded, field: clipMiddle(field, FIELD_BUDGET) };
 }
 
 /**

@@ -55,7 +55,10 @@ export async function loadReferenceRows(modelsDir: string, name: string, version
   const dir = join(modelsDir, name, version);
   const schema = JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8')) as { features: { name: string; type: string }[] };
   const numeric = new Set(schema.features.filter((f) => f.type === 'numeric').map((f) => f.name));
-  const records = parse(await readFile(join(dir, 'reference.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const records = parse(await readFile(join(dir, 'reference.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
   return records.map((record) => {
     const row: Row = {};
     for (const [key, cell] of Object.entries(record)) {
@@ -92,7 +95,8 @@ function random(seed: number): () => number {
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   const rows = await loadReferenceRows(options.modelsDir, options.modelName, options.modelVersion);
   const known = new Set(Object.keys(rows[0] ?? {}));
-  for (const shift of options.shifts) if (!known.has(shift.feature)) throw new Error(`--drift names ${shift.feature}, not a feature of the model`);
+  for (const shift of options.shifts)
+    if (!known.has(shift.feature)) throw new Error(`--drift names ${shift.feature}, not a feature of the model`);
   const next = random(options.seed);
   const pick = () => applyShifts(rows[Math.floor(next() * rows.length)]!, options.shifts);
   const target = new URL(options.batch > 1 ? '/predict/batch' : '/predict', options.url);
@@ -115,14 +119,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     sent++;
     sentRows += options.batch;
     return new Promise<void>((resolve) => {
-      const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          statuses[String(res.statusCode)] = (statuses[String(res.statusCode)] ?? 0) + 1;
-          inFlight--;
-          resolve();
-        });
-      });
+      const req = request(
+        target,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            statuses[String(res.statusCode)] = (statuses[String(res.statusCode)] ?? 0) + 1;
+            inFlight--;
+            resolve();
+          });
+        },
+      );
       req.on('error', (err: NodeJS.ErrnoException) => {
         statuses[err.code ?? 'error'] = (statuses[err.code ?? 'error'] ?? 0) + 1;
         inFlight--;
@@ -136,7 +144,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const total = Math.round(options.rate * options.durationSeconds);
   const intervalMs = 1000 / options.rate;
   // Open loop: request i is due at started + i * interval; a late timer sends every due request.
-  for (let i = 0; i < total && !options.signal?.aborted; ) {
+  for (let i = 0; i < total && !options.signal?.aborted;) {
     const due = started + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 100)));

@@ -46,4 +46,3 @@ export function fastAlertmanagerConfig(text: string, dir: { slackUrlFile: string
   }
   return stringify(config);
 }
-

@@ -89,7 +89,7 @@ export function generateTransaction(random: Random): Transaction {
   const amount = Math.max(0.5, round(random.logNormal(category.medianAmount, category.amountSigma), 2));
   const isOnline = random.bernoulli(category.onlineShare) ? 1 : 0;
   // Daytime peak around 14:30, plus a flat share of the clock.
-  const hour = random.bernoulli(0.9) ? (((Math.round(random.normal(14.5, 3.8)) % 24) + 24) % 24) : random.integer(0, 23);
+  const hour = random.bernoulli(0.9) ? ((Math.round(random.normal(14.5, 3.8)) % 24) + 24) % 24 : random.integer(0, 23);
   const travelFactor = category.name === 'travel' ? 12 : 1;
   return {
     amount,

@@ -18,7 +18,8 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T, helpComma
     return parseArgs(config);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError(`${(err as Error).message} (see ${helpCommand})`);
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+      throw new UsageError(`${(err as Error).message} (see ${helpCommand})`);
     throw err;
   }
 }

@@ -49,16 +49,25 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
   }
   if (values.help) return { report: null, output: `${DRIFT_USAGE}\n` };
   if (!values.reference || !values.current) throw new InputError(`--reference and --current are required (see ${HELP})`);
-  if (values.method !== 'robust' && values.method !== 'evidently') throw new InputError(`--method must be robust or evidently, got ${JSON.stringify(values.method)}`);
-  if (values.format !== 'json' && values.format !== 'table') throw new InputError(`--format must be json or table, got ${JSON.stringify(values.format)}`);
+  if (values.method !== 'robust' && values.method !== 'evidently')
+    throw new InputError(`--method must be robust or evidently, got ${JSON.stringify(values.method)}`);
+  if (values.format !== 'json' && values.format !== 'table')
+    throw new InputError(`--format must be json or table, got ${JSON.stringify(values.format)}`);
   const minRows = Number(values['min-rows']);
-  if (!Number.isInteger(minRows) || minRows < 1) throw new InputError(`--min-rows must be a positive integer, got ${JSON.stringify(values['min-rows'])}`);
+  if (!Number.isInteger(minRows) || minRows < 1)
+    throw new InputError(`--min-rows must be a positive integer, got ${JSON.stringify(values['min-rows'])}`);
   const method = values.method as DriftMethod;
 
   const [reference, current] = await Promise.all([readCsvTable(values.reference), readCsvTable(values.current)]);
-  const categorical = new Set(values.categorical.split(',').map((s) => s.trim()).filter(Boolean));
+  const categorical = new Set(
+    values.categorical
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const name of categorical) {
-    if (!reference.header.includes(name)) throw new InputError(`--categorical names ${JSON.stringify(name)}, which is not a column of ${reference.path}`);
+    if (!reference.header.includes(name))
+      throw new InputError(`--categorical names ${JSON.stringify(name)}, which is not a column of ${reference.path}`);
   }
   const { referenceColumns, currentColumns } = alignColumns(reference, current, categorical);
 
@@ -72,7 +81,8 @@ export function alignColumns(reference: CsvTable, current: CsvTable, categorical
   const missing = reference.header.filter((h) => !current.header.includes(h));
   if (missing.length > 0) throw new InputError(`${current.path}:1:1: lacks column(s) of the reference: ${missing.join(', ')}`);
   const extra = current.header.filter((h) => !reference.header.includes(h));
-  if (extra.length > 0) throw new InputError(`${current.path}:1:${current.header.indexOf(extra[0]!) + 1}: column(s) not in the reference: ${extra.join(', ')}`);
+  if (extra.length > 0)
+    throw new InputError(`${current.path}:1:${current.header.indexOf(extra[0]!) + 1}: column(s) not in the reference: ${extra.join(', ')}`);
 
   const referenceColumns: Column[] = [];
   const currentColumns: Column[] = [];
@@ -96,7 +106,8 @@ export function alignColumns(reference: CsvTable, current: CsvTable, categorical
   return { referenceColumns, currentColumns };
 }
 
-const fmt = (x: number | null | undefined) => (x === null || x === undefined ? '-' : Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2));
+const fmt = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(4) : x.toExponential(2);
 
 function formatTable(report: DriftReport): string {
   const rows = Object.entries(report.columns).map(([name, c]) => [
@@ -110,7 +121,11 @@ function formatTable(report: DriftReport): string {
   ]);
   const header = ['column', 'type', 'stattest', 'score', 'threshold', 'psi', 'drift'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

@@ -76,7 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsEnabled: e.METRICS_ENABLED,
     logPayloads: {
       sampleRatio: e.LOG_PAYLOAD_SAMPLE_RATIO,
-      redactFeatures: e.LOG_REDACT_FEATURES.split(',').map((s) => s.trim()).filter(Boolean),
+      redactFeatures: e.LOG_REDACT_FEATURES.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     shutdown: {
       timeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -23,7 +23,12 @@ export const tracingEnvSchema = z.object({
     .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
     .default('parentbased_traceidratio')
     .describe('Sampler; parent-based ones let an incoming `traceparent` decide (the SDK default is `parentbased_always_on`)'),
-  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.1).describe('Ratio for the traceidratio samplers (1 is a debug setting)'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('Ratio for the traceidratio samplers (1 is a debug setting)'),
   // Default true: inside a mesh, joining the caller's trace is what OpenTelemetry does and what
   // the OTEL_TRACES_SAMPLER=parentbased_* values promise; TRACES_MAX_SAMPLED_PER_SECOND bounds what
   // an untrusted caller can force meanwhile.
@@ -43,21 +48,30 @@ export const tracingEnvSchema = z.object({
     .describe(
       'Most traces sampled per second, whatever the parent says (token bucket, bursts up to one second of it); a root or remote-parent span beyond it is not sampled and counts in `ml_otel_spans_total{outcome="rate_limited"}`; children follow their parent',
     ),
-  OTEL_BSP_MAX_QUEUE_SIZE: z.coerce.number().int().min(1).default(2048).describe('Spans queued for export; beyond it spans are dropped and counted'),
+  OTEL_BSP_MAX_QUEUE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2048)
+    .describe('Spans queued for export; beyond it spans are dropped and counted'),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).default(512).describe('Spans per export'),
   OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).default(5000).describe('Longest wait before exporting a partial batch, ms'),
   OTEL_BSP_EXPORT_TIMEOUT: z.coerce.number().int().min(1).default(30_000).describe('Longest wait for one export, ms'),
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: z
     .string()
     .default('fastify')
-    .describe('Comma list of `fastify` (request spans by @fastify/otel) and `http` (Node http server/client spans, which cost more: see Benchmarks)'),
+    .describe(
+      'Comma list of `fastify` (request spans by @fastify/otel) and `http` (Node http server/client spans, which cost more: see Benchmarks)',
+    ),
 });
 
 export type TracingEnv = z.infer<typeof tracingEnvSchema>;
 
 export function loadTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingOptions {
   const e = parseEnv(tracingEnvSchema, env);
-  const instrumentations = e.OTEL_NODE_ENABLED_INSTRUMENTATIONS.split(',').map((s) => s.trim()).filter(Boolean);
+  const instrumentations = e.OTEL_NODE_ENABLED_INSTRUMENTATIONS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = instrumentations.filter((i) => i !== 'fastify' && i !== 'http');
   if (unknown.length > 0) {
     throw new StartupError(`invalid environment: OTEL_NODE_ENABLED_INSTRUMENTATIONS: unknown ${unknown.join(', ')} (known: fastify, http)`);

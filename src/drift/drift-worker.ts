@@ -17,8 +17,7 @@ export interface EvaluateRequest {
   readonly snapshot: WindowSnapshot;
 }
 export type EvaluateResponse =
-  | { readonly id: number; readonly report: ReturnType<PreparedModel['evaluate']> }
-  | { readonly id: number; readonly error: string };
+  { readonly id: number; readonly report: ReturnType<PreparedModel['evaluate']> } | { readonly id: number; readonly error: string };
 
 const init = workerData as WorkerInit;
 const prepared = new Map(init.references.map((r) => [r.key, prepareModel(r, init.options)]));

@@ -104,7 +104,9 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
     live.add(slot);
     slot.thread.unref();
     slot.thread.on('message', (response: EvaluateResponse) => {
-      slot.pending.get(response.id)?.('error' in response ? { status: 'failed', message: response.error } : { status: 'done', report: response.report });
+      slot.pending.get(response.id)?.(
+        'error' in response ? { status: 'failed', message: response.error } : { status: 'done', report: response.report },
+      );
     });
     // An uncaught exception in the worker: 'error', then 'exit'. The next evaluation starts a new worker.
     slot.thread.on('error', (err: Error) => retire(slot, { status: 'failed', message: `drift worker crashed: ${err.message}` }));
@@ -136,7 +138,10 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
         // The snapshot's buffers move to the worker: no copy, no retained memory here.
         slot.thread.postMessage(request, [...snapshot.columns.map((c) => c.buffer), snapshot.scores.buffer] as ArrayBuffer[]);
       } catch (err) {
-        settle({ status: 'failed', message: `drift evaluation not sent to the worker: ${err instanceof Error ? err.message : String(err)}` });
+        settle({
+          status: 'failed',
+          message: `drift evaluation not sent to the worker: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
     });
   };

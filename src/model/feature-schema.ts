@@ -4,9 +4,7 @@ import { AppError, quoteInput } from '../errors.js';
 /** Largest finite float32: the ONNX input is float32, so bigger numbers would become Infinity. */
 export const FLOAT32_MAX = 3.4028234663852886e38;
 
-const featureName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must match [A-Za-z_][A-Za-z0-9_]{0,63}');
+const featureName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must match [A-Za-z_][A-Za-z0-9_]{0,63}');
 const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
 
 const numericFeature = z.strictObject({
@@ -45,7 +43,10 @@ export const modelSchemaFile = z
       /** Column holding P(positive) when the output is [N, 2]; ignored for [N, 1]. */
       positive_class_index: z.number().int().min(0).max(1).default(1),
     }),
-    features: z.array(z.discriminatedUnion('type', [numericFeature, categoricalFeature])).min(1).max(1024),
+    features: z
+      .array(z.discriminatedUnion('type', [numericFeature, categoricalFeature]))
+      .min(1)
+      .max(1024),
     training: z.record(z.string(), z.unknown()).optional(),
     metrics: z.record(z.string(), z.number()).optional(),
   })
@@ -183,7 +184,11 @@ export function writeGivenFeatures(
     const column = offset + schema.offsetOf(index);
     if (spec.type === 'numeric') {
       if (typeof value !== 'number') {
-        throw new AppError('INVALID_FEATURE_VALUE', `${spec.name} must be a number, got ${describeJsonType(value)}`, `${fieldPrefix}.${spec.name}`);
+        throw new AppError(
+          'INVALID_FEATURE_VALUE',
+          `${spec.name} must be a number, got ${describeJsonType(value)}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
       }
       // JSON.parse turns 1e999 into Infinity; float32 would turn 1e39 into Infinity.
       if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
@@ -196,7 +201,11 @@ export function writeGivenFeatures(
       out[column] = value;
     } else {
       if (typeof value !== 'string') {
-        throw new AppError('INVALID_FEATURE_VALUE', `${spec.name} must be a string, got ${describeJsonType(value)}`, `${fieldPrefix}.${spec.name}`);
+        throw new AppError(
+          'INVALID_FEATURE_VALUE',
+          `${spec.name} must be a string, got ${describeJsonType(value)}`,
+          `${fieldPrefix}.${spec.name}`,
+        );
       }
       const category = schema.categoryOf(index, value);
       if (category === undefined) {
@@ -217,7 +226,13 @@ export function writeGivenFeatures(
  * Fill every feature the row did not give with its schema missing value; return their names in
  * schema order (one shared empty array when the row was complete).
  */
-export function imputeMissing(schema: FeatureSchema, out: Float32Array, offset: number, given: Uint8Array, givenOffset: number): readonly string[] {
+export function imputeMissing(
+  schema: FeatureSchema,
+  out: Float32Array,
+  offset: number,
+  given: Uint8Array,
+  givenOffset: number,
+): readonly string[] {
   let imputed: string[] | undefined;
   const features = schema.features;
   for (let f = 0; f < features.length; f++) {

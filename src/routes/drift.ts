@@ -24,7 +24,10 @@ export const driftRoutes: FastifyPluginAsync<DriftRoutesOptions> = async (app, o
     const resolved = version ?? registry.latestVersion(name);
     const model = resolved === undefined ? undefined : registry.get(name, resolved);
     if (!model) {
-      const loaded = registry.list().map((m) => `${m.name}@${m.version}`).join(', ');
+      const loaded = registry
+        .list()
+        .map((m) => `${m.name}@${m.version}`)
+        .join(', ');
       const what = version === undefined ? quoteInput(name) : `${quoteInput(name)} version ${quoteInput(version)}`;
       throw new AppError('MODEL_NOT_FOUND', `model ${what} is not loaded; loaded: ${loaded}`, 'model_name');
     }

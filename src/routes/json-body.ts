@@ -21,7 +21,9 @@ function isIdentity(encoding: string | undefined): boolean {
 export function parseJsonBody(request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void {
   const encoding = request.headers['content-encoding'];
   if (!isIdentity(encoding)) {
-    done(new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${quoteInput(encoding ?? '')} is not supported; send the body uncompressed`));
+    done(
+      new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${quoteInput(encoding ?? '')} is not supported; send the body uncompressed`),
+    );
     return;
   }
   if (body.length === 0) {
@@ -66,8 +68,7 @@ export function findForbiddenKey(root: unknown): { field: string; key: string } 
     for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
       const forbidden =
-        key === '__proto__' ||
-        (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype'));
+        key === '__proto__' || (key === 'constructor' && typeof child === 'object' && child !== null && Object.hasOwn(child, 'prototype'));
       if (forbidden) return { field: fieldPath({ value: child, parent: visit, key }), key };
       stack.push({ value: child, parent: visit, key });
     }

@@ -57,11 +57,11 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
 
   const resolveModel = (body: ModelSelector): LoadedModel => {
     const name = body.model_name ?? defaultModel.name;
-    const version =
-      body.model_version ?? (name === defaultModel.name ? defaultModel.version : (registry.latestVersion(name) ?? ''));
+    const version = body.model_version ?? (name === defaultModel.name ? defaultModel.version : (registry.latestVersion(name) ?? ''));
     const model = registry.get(name, version);
     if (!model) {
-      const what = body.model_version === undefined && version === '' ? quoteInput(name) : `${quoteInput(name)} version ${quoteInput(version)}`;
+      const what =
+        body.model_version === undefined && version === '' ? quoteInput(name) : `${quoteInput(name)} version ${quoteInput(version)}`;
       throw new AppError('MODEL_NOT_FOUND', `model ${what} is not loaded; loaded: ${loaded}`, 'model_name');
     }
     return model;
@@ -71,7 +71,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
    * The prediction pipeline shared by both routes: spans `predict` > `validate`,
    * `fetch_features`, `model_inference` (only for sampled requests), metrics for every row.
    */
-  const score = (request: FastifyRequest, body: ModelSelector, rows: readonly Record<string, unknown>[], fieldOf: (row: number) => string) =>
+  const score = (
+    request: FastifyRequest,
+    body: ModelSelector,
+    rows: readonly Record<string, unknown>[],
+    fieldOf: (row: number) => string,
+  ) =>
     inSpan('predict', { 'batch.size': rows.length }, async (span): Promise<Scored> => {
       const started = performance.now();
       telemetry.begin();
@@ -202,7 +207,11 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
       handle(request, reply, async () => {
         const { instances } = request.body;
         if (instances.length > maxBatchSize) {
-          throw new AppError('BATCH_TOO_LARGE', `batch of ${instances.length} rows exceeds the limit of ${maxBatchSize} (MAX_BATCH_SIZE)`, 'instances');
+          throw new AppError(
+            'BATCH_TOO_LARGE',
+            `batch of ${instances.length} rows exceeds the limit of ${maxBatchSize} (MAX_BATCH_SIZE)`,
+            'instances',
+          );
         }
         if (instances.length === 0) throw new AppError('EMPTY_BATCH', 'instances must hold at least one row', 'instances');
         const { model, scores, imputed, latencyMs } = await score(request, request.body, instances, (r) => `instances[${r}]`);

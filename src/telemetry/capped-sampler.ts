@@ -59,7 +59,14 @@ export class CappedSampler implements Sampler {
     this.last = this.now();
   }
 
-  shouldSample(context: Context, traceId: string, spanName: string, spanKind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     const parent = trace.getSpanContext(context);
     const localParent = parent !== undefined && isSpanContextValid(parent) && parent.isRemote !== true;
     if (localParent && (parent.traceFlags & TraceFlags.SAMPLED) === 0) return DROP;

@@ -153,7 +153,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
       ['model_name', 'model_version'],
       CONFIDENCE_BUCKETS,
     ),
-    featureValue: new HistogramFamily(METRIC_NAMES.featureValue, 'Feature value distribution', ['model_name', 'feature_name'], FEATURE_BUCKETS),
+    featureValue: new HistogramFamily(
+      METRIC_NAMES.featureValue,
+      'Feature value distribution',
+      ['model_name', 'feature_name'],
+      FEATURE_BUCKETS,
+    ),
     modelInfo: new GaugeFamily(METRIC_NAMES.modelInfo, 'Model information', ['model_name', 'model_version', 'framework']),
     activeRequests: new GaugeFamily(METRIC_NAMES.activeRequests, 'Currently processing requests', []),
     featuresImputed: new CounterFamily(
@@ -162,7 +167,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
       ['model_name', 'model_version', 'feature_name'],
     ),
     requestsRejected: new CounterFamily(METRIC_NAMES.requestsRejected, 'Requests refused with a 4xx status, by reason', ['reason']),
-    requestsShed: new CounterFamily(METRIC_NAMES.requestsShed, 'Requests answered 503 because the process was overloaded, by reason', ['reason']),
+    requestsShed: new CounterFamily(METRIC_NAMES.requestsShed, 'Requests answered 503 because the process was overloaded, by reason', [
+      'reason',
+    ]),
     httpDuration: new HistogramFamily(
       METRIC_NAMES.httpDuration,
       'Duration of HTTP server requests.',
@@ -185,15 +192,27 @@ export function createMetrics(options: MetricsOptions): Metrics {
       '1 if the feature is drifted under DRIFT_METHOD',
       DRIFT_FEATURE_LABELS,
     ),
-    driftPsi: new GaugeFamily(METRIC_NAMES.driftPsi, 'Population stability index of the window against the reference', DRIFT_FEATURE_LABELS),
-    driftMissingRatio: new GaugeFamily(METRIC_NAMES.driftMissingRatio, 'Share of window rows where the client omitted the feature', DRIFT_FEATURE_LABELS),
+    driftPsi: new GaugeFamily(
+      METRIC_NAMES.driftPsi,
+      'Population stability index of the window against the reference',
+      DRIFT_FEATURE_LABELS,
+    ),
+    driftMissingRatio: new GaugeFamily(
+      METRIC_NAMES.driftMissingRatio,
+      'Share of window rows where the client omitted the feature',
+      DRIFT_FEATURE_LABELS,
+    ),
     driftUnseenRatio: new GaugeFamily(
       METRIC_NAMES.driftUnseenRatio,
       'Share of window values of a categorical feature absent from the reference sample',
       DRIFT_FEATURE_LABELS,
     ),
     driftDatasetShare: new GaugeFamily(METRIC_NAMES.driftDatasetShare, 'Share of features drifted under DRIFT_METHOD', MODEL_LABELS),
-    driftDatasetDetected: new GaugeFamily(METRIC_NAMES.driftDatasetDetected, '1 if the dataset is drifted under DRIFT_METHOD', MODEL_LABELS),
+    driftDatasetDetected: new GaugeFamily(
+      METRIC_NAMES.driftDatasetDetected,
+      '1 if the dataset is drifted under DRIFT_METHOD',
+      MODEL_LABELS,
+    ),
     driftPredictionScore: new GaugeFamily(
       METRIC_NAMES.driftPredictionScore,
       'Drift score of the model output against its scores of the reference data',

@@ -41,7 +41,11 @@ function observeLatency(series: HistogramSeries, seconds: number, traceId: strin
   else series.observeWithExemplar(seconds, traceId);
 }
 
-export function createPredictionTelemetry(metrics: Metrics, models: readonly ModelLayout[], rejectionReasons: readonly string[]): PredictionTelemetry {
+export function createPredictionTelemetry(
+  metrics: Metrics,
+  models: readonly ModelLayout[],
+  rejectionReasons: readonly string[],
+): PredictionTelemetry {
   const active: GaugeSeries = metrics.activeRequests.labels();
   const recorders = new Map<string, PredictionRecorder>();
   for (const model of models) {

@@ -30,7 +30,9 @@ export function loadRuleGroups(path = RULES_FILE): RuleGroup[] {
 }
 
 export function alertRules(groups = loadRuleGroups()): AlertRule[] {
-  return groups.flatMap((group) => group.rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined).map((r) => ({ ...r, group: group.name })));
+  return groups.flatMap((group) =>
+    group.rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined).map((r) => ({ ...r, group: group.name })),
+  );
 }
 
 export function recordingRuleNames(groups = loadRuleGroups()): string[] {

@@ -44,7 +44,8 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       }
     }
     // Slack answers "ok"; PagerDuty's Events API v2 answers 202 with a JSON status.
-    if (req.url?.startsWith('/pagerduty')) res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
+    if (req.url?.startsWith('/pagerduty'))
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{"status":"success","message":"Event processed"}');
     else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
   };
   // (read() never rejects: the request stream's errors end the connection, not the receiver.)
@@ -59,7 +60,12 @@ export async function startWebhookSink(): Promise<WebhookSink> {
         const seen = deliveries.find(predicate);
         if (seen) return resolve(seen);
         const timer = setTimeout(
-          () => reject(new Error(`webhook sink: no ${what} within ${deadlineMs} ms; got ${JSON.stringify(deliveries.map((d) => [d.path, d.body['status'] ?? d.body['text'] ?? '']))}`)),
+          () =>
+            reject(
+              new Error(
+                `webhook sink: no ${what} within ${deadlineMs} ms; got ${JSON.stringify(deliveries.map((d) => [d.path, d.body['status'] ?? d.body['text'] ?? '']))}`,
+              ),
+            ),
           deadlineMs,
         );
         waiters.push({ predicate, resolve: (d) => (clearTimeout(timer), resolve(d)) });
@@ -80,6 +86,11 @@ export async function startAlertmanager(config: string, files: Record<string, st
     command: alertmanagerBinary(),
     name: 'alertmanager',
     files: (dir) => ({ 'alertmanager.yml': config.replaceAll('__DIR__', dir), ...files }),
-    args: (dir, port) => [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+    args: (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
   });
 }

@@ -90,7 +90,15 @@ export function parseExposition(text: string): Exposition {
       return found[0]!.value;
     },
     seriesIds: () =>
-      new Set(samples.map((s) => `${s.name}{${Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')}}`)),
+      new Set(
+        samples.map(
+          (s) =>
+            `${s.name}{${Object.entries(s.labels)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',')}}`,
+        ),
+      ),
   };
 }
 
@@ -123,7 +131,8 @@ export function openMetricsReferenceParser(): ((text: string) => ReferenceParse)
     (bin) => spawnSync(bin, ['-c', 'import prometheus_client.openmetrics.parser'], { stdio: 'ignore' }).status === 0,
   );
   if (python === undefined) {
-    if (process.env['CI'] === 'true') throw new Error('python3-prometheus-client is required under CI=true; install it with: apt-get install -y python3-prometheus-client');
+    if (process.env['CI'] === 'true')
+      throw new Error('python3-prometheus-client is required under CI=true; install it with: apt-get install -y python3-prometheus-client');
     console.warn('\n*** SKIPPING the OpenMetrics reference parser: install it with: apt-get install -y python3-prometheus-client ***\n');
     return undefined;
   }

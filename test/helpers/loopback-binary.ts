@@ -60,7 +60,10 @@ export async function startLoopbackBinary(options: BinaryOptions): Promise<Runni
     await poll(
       async () => {
         if (started.exitCode !== null) throw new Error(`${options.name} exited at startup: ${output}`);
-        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+        return fetch(`${url}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       { deadlineMs: options.deadlineMs ?? 30_000, what: `${options.name} ready`, detail: () => output },
     );

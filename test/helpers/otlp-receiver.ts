@@ -116,7 +116,10 @@ export async function startOtlpReceiver(options: { answerDelayMs?: number } = {}
                 name: s['name'] as string,
                 kind: (s['kind'] as number) ?? 0,
                 attributes: attributes(s['attributes'] as Json[]),
-                events: ((s['events'] as Json[] | undefined) ?? []).map((e) => ({ name: e['name'] as string, attributes: attributes(e['attributes'] as Json[]) })),
+                events: ((s['events'] as Json[] | undefined) ?? []).map((e) => ({
+                  name: e['name'] as string,
+                  attributes: attributes(e['attributes'] as Json[]),
+                })),
                 links: ((s['links'] as Json[] | undefined) ?? []).map((l) => ({ traceId: hex(l['trace_id']), spanId: hex(l['span_id']) })),
                 status: { code: (status['code'] as number) ?? 0, message: (status['message'] as string) ?? '' },
                 resource,
@@ -144,7 +147,10 @@ export async function startOtlpReceiver(options: { answerDelayMs?: number } = {}
     waitFor: (predicate, what, deadlineMs = 20_000) =>
       new Promise<void>((resolve, reject) => {
         if (predicate(spans)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`OTLP receiver: no ${what} within ${deadlineMs} ms (${spans.length} spans received)`)), deadlineMs);
+        const timer = setTimeout(
+          () => reject(new Error(`OTLP receiver: no ${what} within ${deadlineMs} ms (${spans.length} spans received)`)),
+          deadlineMs,
+        );
         waiters.push({ check: () => (predicate(spans) ? (clearTimeout(timer), resolve(), true) : false) });
       }),
     close: async () => server.forceShutdown(),

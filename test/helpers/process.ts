@@ -75,12 +75,13 @@ export async function spawnServer(env: Record<string, string> = {}, options: Spa
       void exited.then(() => reject(new Error(`server exited before "${what}"; stderr: ${stderr}`)));
     });
   // A server that never says it listens must not outlive the test that started it.
-  const listening = await waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'), 'listening').catch(
-    (err: unknown) => {
-      child.kill('SIGKILL');
-      throw err;
-    },
-  );
+  const listening = await waitForLog(
+    (l) => typeof l.msg === 'string' && l.msg.startsWith('Server listening at http://127.0.0.1:'),
+    'listening',
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
   const port = Number(/:(\d+)$/.exec(listening.msg!)![1]);
   return { child, url: `http://127.0.0.1:${port}`, port, logs, waitForLog, exited, stderr: () => stderr };
 }

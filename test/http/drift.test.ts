@@ -64,8 +64,17 @@ describe('drift monitoring in the service', () => {
     await send(service, 0, 400);
     await started.runNow();
 
-    const clean = (await (await fetch(`${service.url}/drift`)).json()) as Record<string, unknown> & { features: Record<string, { drifted: boolean }> };
-    expect(clean).toMatchObject({ ...MODEL, drift_detected: false, drifted_features: [], total_features: 12, window_rows: 400, status: 'ok' });
+    const clean = (await (await fetch(`${service.url}/drift`)).json()) as Record<string, unknown> & {
+      features: Record<string, { drifted: boolean }>;
+    };
+    expect(clean).toMatchObject({
+      ...MODEL,
+      drift_detected: false,
+      drifted_features: [],
+      total_features: 12,
+      window_rows: 400,
+      status: 'ok',
+    });
     expect(Object.keys(clean.features).sort()).toEqual(service.app.registry.get('fraud-detection', 'v1.0')!.schema.names.slice().sort());
     let metrics = await gauges(service);
     expect(valueOf(metrics, 'ml_drift_feature_detected', { feature_name: 'amount' })).toBe(0);
@@ -114,7 +123,11 @@ describe('drift monitoring in the service', () => {
     service = started.service;
     await send(service, 0, 50, 'amount:*10');
     await started.runNow();
-    const report = (await (await fetch(`${service.url}/drift`)).json()) as { status: string; drift_detected: boolean; drifted_features: string[] };
+    const report = (await (await fetch(`${service.url}/drift`)).json()) as {
+      status: string;
+      drift_detected: boolean;
+      drifted_features: string[];
+    };
     expect(report).toMatchObject({ status: 'insufficient_data', drift_detected: false, drifted_features: [] });
   });
 

@@ -56,7 +56,10 @@ function expectErrorShape(response: RawResponse, code: ErrorCode) {
   expect(response.headers['content-type'], text).toMatch(/^application\/json/);
   expect(response.body.length, text.slice(0, 300)).toBeLessThanOrEqual(MAX_ERROR_BODY_BYTES);
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(body).filter((k) => !['error', 'message', 'field'].includes(k)), text).toEqual([]);
+  expect(
+    Object.keys(body).filter((k) => !['error', 'message', 'field'].includes(k)),
+    text,
+  ).toEqual([]);
   expect(body.error, text).toBe(code);
   expect(typeof body.message, text).toBe('string');
   if ('field' in body) expect(typeof body.field).toBe('string');
@@ -99,9 +102,11 @@ describe("the router's and Node's own errors, over a raw socket", () => {
     expectErrorShape(await rawRequest(service.url, get('/health', `X-Big: ${'y'.repeat(20_000)}\r\n`)), 'HEADERS_TOO_LARGE');
     expectErrorShape(await rawRequest(service.url, get(`/${'p'.repeat(20_000)}`)), 'HEADERS_TOO_LARGE');
     // Content-Length and Transfer-Encoding together (request smuggling), and a body shorter than its Content-Length.
-    const both = 'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
+    const both =
+      'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
     expectErrorShape(await rawRequest(service.url, both), 'BAD_REQUEST');
-    const short = 'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"features":{}}';
+    const short =
+      'POST /predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"features":{}}';
     expectErrorShape(await rawRequest(service.url, short), 'BAD_REQUEST');
   });
 });
@@ -121,9 +126,9 @@ describe('bodies that produced oversized or misleading errors, over a raw socket
 
   it('20,000 nested arrays as a feature, as a batch row and as the body -> 400 within the bound', async () => {
     const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
-    expect(expectErrorShape(await rawRequest(service.url, post('/predict', `{"features":{"amount":${deep}}}`)), 'INVALID_FEATURE_VALUE').field).toBe(
-      'features.amount',
-    );
+    expect(
+      expectErrorShape(await rawRequest(service.url, post('/predict', `{"features":{"amount":${deep}}}`)), 'INVALID_FEATURE_VALUE').field,
+    ).toBe('features.amount');
     expectErrorShape(await rawRequest(service.url, post('/predict/batch', `{"instances":[${deep}]}`)), 'VALIDATION_ERROR');
     expectErrorShape(await rawRequest(service.url, post('/predict', deep)), 'VALIDATION_ERROR');
   });
@@ -140,7 +145,10 @@ describe('bodies that produced oversized or misleading errors, over a raw socket
       ['gzip', ''],
     ];
     for (const [encoding, payload] of cases) {
-      const body = expectErrorShape(await rawRequest(service.url, post('/predict', payload, { 'content-encoding': encoding })), 'UNSUPPORTED_MEDIA_TYPE');
+      const body = expectErrorShape(
+        await rawRequest(service.url, post('/predict', payload, { 'content-encoding': encoding })),
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
       expect(body.message).toBe(`Content-Encoding ${JSON.stringify(encoding)} is not supported; send the body uncompressed`);
     }
     const long = expectErrorShape(
@@ -174,7 +182,10 @@ describe('errors and metric series', () => {
     await rawRequest(service.url, get('/health', `X-Big-${n}: ${'y'.repeat(20_000)}\r\n`));
     await rawRequest(service.url, `GET /a\u0001${n} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
     await rawRequest(service.url, post('/predict/batch', nestedProto(20_000 + n)));
-    await rawRequest(service.url, post('/predict', gzipSync(`{"features":{"amount":${n}}}`), { 'content-encoding': ['gzip', 'br', `x-foo-${n}`][n % 3]! }));
+    await rawRequest(
+      service.url,
+      post('/predict', gzipSync(`{"features":{"amount":${n}}}`), { 'content-encoding': ['gzip', 'br', `x-foo-${n}`][n % 3]! }),
+    );
   };
 
   it('the refusals above are counted by their catalogue reason and create no series', async () => {

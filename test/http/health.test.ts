@@ -34,7 +34,11 @@ describe('health, readiness and discovery', () => {
     const ready = await fetch(`${service.url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'draining' });
-    const predict = await fetch(`${service.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"features":{}}' });
+    const predict = await fetch(`${service.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"features":{}}',
+    });
     expect(predict.status).toBe(200);
     expect(predict.headers.get('connection')).toBe('close');
   });

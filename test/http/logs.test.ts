@@ -8,7 +8,12 @@ function captureLogs() {
   return {
     stream: { write: (line: string) => void raw.push(line) },
     raw,
-    lines: () => raw.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      raw
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 
@@ -46,7 +51,13 @@ describe('structured logs', () => {
     const ofRequest = lines.filter((l) => l['request_id'] === 'req-42');
     expect(ofRequest.map((l) => l['msg'])).toEqual(['prediction_started', 'prediction_completed']);
     const completed = ofRequest[1]!;
-    expect(completed).toMatchObject({ level: 'info', model_name: 'fraud-detection', model_version: 'v1.0', prediction_score: res.json!.prediction, confidence: res.json!.confidence });
+    expect(completed).toMatchObject({
+      level: 'info',
+      model_name: 'fraud-detection',
+      model_version: 'v1.0',
+      prediction_score: res.json!.prediction,
+      confidence: res.json!.confidence,
+    });
     expect(completed['latency_ms']).toBeGreaterThan(0);
     // Raw feature values are not logged by default: they may be personal data.
     expect(JSON.stringify(lines)).not.toContain('"amount"');
@@ -56,7 +67,12 @@ describe('structured logs', () => {
     const logs = captureLogs();
     service = await startApp({ LOG_LEVEL: 'info' }, { logStream: logs.stream });
     await postJson(`${service.url}/predict`, { features: {} }, { 'x-request-id': 'one-line' });
-    expect(logs.lines().filter((l) => l['request_id'] === 'one-line').map((l) => l['msg'])).toEqual(['prediction_completed']);
+    expect(
+      logs
+        .lines()
+        .filter((l) => l['request_id'] === 'one-line')
+        .map((l) => l['msg']),
+    ).toEqual(['prediction_completed']);
   });
 
   it('a failed inference -> 500 with a generic body; prediction_failed is logged with the stack; status="error" is counted', async () => {
@@ -77,7 +93,10 @@ describe('structured logs', () => {
 
   it('LOG_PAYLOAD_SAMPLE_RATIO=1 logs feature values, with LOG_REDACT_FEATURES redacted, single and batch', async () => {
     const logs = captureLogs();
-    service = await startApp({ LOG_LEVEL: 'info', LOG_PAYLOAD_SAMPLE_RATIO: '1', LOG_REDACT_FEATURES: 'age, account_age_days' }, { logStream: logs.stream });
+    service = await startApp(
+      { LOG_LEVEL: 'info', LOG_PAYLOAD_SAMPLE_RATIO: '1', LOG_REDACT_FEATURES: 'age, account_age_days' },
+      { logStream: logs.stream },
+    );
     await postJson(`${service.url}/predict`, { features: { amount: 100, age: 35 } });
     await postJson(`${service.url}/predict/batch`, { instances: [{ amount: 5, age: 70 }, { account_age_days: 3 }] });
     const completed = logs.lines().filter((l) => l['msg'] === 'prediction_completed');

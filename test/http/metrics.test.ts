@@ -8,9 +8,24 @@ import { parseExposition } from '../helpers/exposition.js';
 /** The seed exercise's metrics, verbatim: name -> [type, help, labels, buckets]. */
 const SEED: Record<string, [string, string, string[], number[]?]> = {
   ml_predictions_total: ['counter', 'Total number of predictions', ['model_name', 'model_version', 'status']],
-  ml_prediction_duration_seconds: ['histogram', 'Time spent making predictions', ['model_name', 'model_version'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0]],
-  ml_prediction_scores: ['histogram', 'Distribution of prediction scores', ['model_name', 'model_version'], [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]],
-  ml_confidence_scores: ['histogram', 'Model confidence distribution', ['model_name', 'model_version'], [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0]],
+  ml_prediction_duration_seconds: [
+    'histogram',
+    'Time spent making predictions',
+    ['model_name', 'model_version'],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0],
+  ],
+  ml_prediction_scores: [
+    'histogram',
+    'Distribution of prediction scores',
+    ['model_name', 'model_version'],
+    [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+  ],
+  ml_confidence_scores: [
+    'histogram',
+    'Model confidence distribution',
+    ['model_name', 'model_version'],
+    [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0],
+  ],
   ml_feature_value: ['histogram', 'Feature value distribution', ['model_name', 'feature_name'], [0, 10, 50, 100, 500, 1000, 5000, 10000]],
   ml_model_info: ['gauge', 'Model information', ['model_name', 'model_version', 'framework']],
   ml_active_requests: ['gauge', 'Currently processing requests', []],
@@ -23,8 +38,18 @@ const scrape = async (url: string, accept?: string) => {
 
 const MODEL = { model_name: 'fraud-detection', model_version: 'v1.0' };
 const FULL_ROW = {
-  amount: 120.5, age: 41, hour: 14, distance_from_home_km: 3.2, distance_from_last_transaction_km: 1.1, transactions_last_24h: 2,
-  account_age_days: 800, ratio_to_median_purchase: 1.3, is_online: 0, used_pin: 1, merchant_category: 'grocery', card_type: 'debit',
+  amount: 120.5,
+  age: 41,
+  hour: 14,
+  distance_from_home_km: 3.2,
+  distance_from_last_transaction_km: 1.1,
+  transactions_last_24h: 2,
+  account_age_days: 800,
+  ratio_to_median_purchase: 1.3,
+  is_online: 0,
+  used_pin: 1,
+  merchant_category: 'grocery',
+  card_type: 'debit',
 };
 
 describe('GET /metrics', () => {
@@ -110,7 +135,11 @@ describe('GET /metrics', () => {
     const junk = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 });
     const bodies = fc.sample(
       fc.oneof(
-        fc.record({ features: fc.dictionary(junk, fc.oneof(fc.double({ noNaN: true }), junk), { maxKeys: 3 }), model_name: junk, model_version: junk }),
+        fc.record({
+          features: fc.dictionary(junk, fc.oneof(fc.double({ noNaN: true }), junk), { maxKeys: 3 }),
+          model_name: junk,
+          model_version: junk,
+        }),
         fc.record({ features: fc.record({ merchant_category: junk, card_type: junk }) }),
         fc.record({ features: fc.dictionary(junk, fc.integer(), { minKeys: 1, maxKeys: 3 }) }),
         fc.record({ instances: fc.array(fc.dictionary(junk, junk, { maxKeys: 2 }), { minLength: 1, maxLength: 3 }), model_version: junk }),
@@ -143,7 +172,9 @@ describe('GET /metrics', () => {
     expect(om.text).toMatch(/\nml_predictions_total\{model_name="fraud-detection",model_version="v1.0",status="success"\} 1\n/);
     expect(om.text.endsWith('# EOF\n')).toBe(true);
     // Rendering OpenMetrics must not rename anything in the text format afterwards.
-    expect((await scrape(service.url)).text).toContain('\nml_predictions_total{model_name="fraud-detection",model_version="v1.0",status="success"} 1\n');
+    expect((await scrape(service.url)).text).toContain(
+      '\nml_predictions_total{model_name="fraud-detection",model_version="v1.0",status="success"} 1\n',
+    );
   });
 
   it.runIf(hasBinary('promtool', PROMETHEUS_INSTALL))('promtool check metrics finds no problem in the scraped text', async () => {

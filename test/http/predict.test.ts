@@ -62,14 +62,32 @@ describe('POST /predict', () => {
 
   it('scores a risky transaction far above a routine one', async () => {
     const routine = {
-      amount: 38.5, age: 45, hour: 13, distance_from_home_km: 3, distance_from_last_transaction_km: 1,
-      transactions_last_24h: 1, account_age_days: 2400, ratio_to_median_purchase: 0.9, is_online: 0, used_pin: 1,
-      merchant_category: 'grocery', card_type: 'debit',
+      amount: 38.5,
+      age: 45,
+      hour: 13,
+      distance_from_home_km: 3,
+      distance_from_last_transaction_km: 1,
+      transactions_last_24h: 1,
+      account_age_days: 2400,
+      ratio_to_median_purchase: 0.9,
+      is_online: 0,
+      used_pin: 1,
+      merchant_category: 'grocery',
+      card_type: 'debit',
     };
     const risky = {
-      ...routine, amount: 900, hour: 3, distance_from_home_km: 400, distance_from_last_transaction_km: 380,
-      transactions_last_24h: 9, account_age_days: 3, ratio_to_median_purchase: 12, is_online: 1, used_pin: 0,
-      merchant_category: 'electronics', card_type: 'prepaid',
+      ...routine,
+      amount: 900,
+      hour: 3,
+      distance_from_home_km: 400,
+      distance_from_last_transaction_km: 380,
+      transactions_last_24h: 9,
+      account_age_days: 3,
+      ratio_to_median_purchase: 12,
+      is_online: 1,
+      used_pin: 0,
+      merchant_category: 'electronics',
+      card_type: 'prepaid',
     };
     const a = (await postJson(`${service.url}/predict`, { features: routine })).json!.prediction as number;
     const b = (await postJson(`${service.url}/predict`, { features: risky })).json!.prediction as number;

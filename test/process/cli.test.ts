@@ -40,7 +40,11 @@ function random(seed: number) {
 const rnd = random(7);
 const HEADER = ['amount', 'channel', 'age'];
 const make = (n: number, shift: number) =>
-  Array.from({ length: n }, () => [(100 + shift + 20 * (rnd() + rnd() + rnd() - 1.5)).toFixed(3), rnd() < 0.7 ? 'pos' : 'web', Math.floor(18 + 60 * rnd())]);
+  Array.from({ length: n }, () => [
+    (100 + shift + 20 * (rnd() + rnd() + rnd() - 1.5)).toFixed(3),
+    rnd() < 0.7 ? 'pos' : 'web',
+    Math.floor(18 + 60 * rnd()),
+  ]);
 const reference = csv('reference.csv', HEADER, make(2000, 0));
 const clean = csv('clean.csv', HEADER, make(800, 0));
 const shifted = csv('shifted.csv', HEADER, make(800, 15));
@@ -50,7 +54,10 @@ interface CliReport {
   share_of_drifted_columns: number;
   drifted_columns: string[];
   number_of_columns: number;
-  columns: Record<string, { stattest: string; score: number; threshold: number; drifted: boolean; statistic: number; p_value: number | null; column_type: string }>;
+  columns: Record<
+    string,
+    { stattest: string; score: number; threshold: number; drifted: boolean; statistic: number; p_value: number | null; column_type: string }
+  >;
 }
 
 describe('ml-service drift (command line)', () => {
@@ -86,7 +93,10 @@ describe('ml-service drift (command line)', () => {
   });
 
   it('bad input -> exit 2 and one line naming the file, line and column', () => {
-    const bad = csv('bad.csv', HEADER, [['1', 'pos', '30'], ['2', '"unterminated', '31']]);
+    const bad = csv('bad.csv', HEADER, [
+      ['1', 'pos', '30'],
+      ['2', '"unterminated', '31'],
+    ]);
     let run = cli('drift', '--reference', reference, '--current', bad);
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -117,13 +127,37 @@ describe('ml-service drift (command line)', () => {
 /** Every command users type, as they type it (after npm's `--`), and the start of its usage. */
 const COMMANDS = [
   { name: 'ml-service', argv: (...a: string[]) => [process.execPath, [BIN, ...a]] as const, usage: 'usage: ml-service <command>' },
-  { name: 'ml-service drift', argv: (...a: string[]) => [process.execPath, [BIN, 'drift', ...a]] as const, usage: 'usage: ml-service drift --reference' },
-  { name: 'npm run drift', argv: (...a: string[]) => [process.execPath, [DIST_CLI, 'drift', ...a]] as const, usage: 'usage: ml-service drift --reference' },
-  { name: 'npm run simulate', argv: (...a: string[]) => [TSX, ['scripts/simulate.ts', ...a]] as const, usage: 'usage: npm run simulate --' },
+  {
+    name: 'ml-service drift',
+    argv: (...a: string[]) => [process.execPath, [BIN, 'drift', ...a]] as const,
+    usage: 'usage: ml-service drift --reference',
+  },
+  {
+    name: 'npm run drift',
+    argv: (...a: string[]) => [process.execPath, [DIST_CLI, 'drift', ...a]] as const,
+    usage: 'usage: ml-service drift --reference',
+  },
+  {
+    name: 'npm run simulate',
+    argv: (...a: string[]) => [TSX, ['scripts/simulate.ts', ...a]] as const,
+    usage: 'usage: npm run simulate --',
+  },
   { name: 'npm run stack', argv: (...a: string[]) => [TSX, ['scripts/stack.ts', ...a]] as const, usage: 'usage: npm run stack' },
-  { name: 'npm run train-model', argv: (...a: string[]) => [TSX, ['scripts/train-model.ts', ...a]] as const, usage: 'usage: npm run train-model' },
-  { name: 'npm run dashboards', argv: (...a: string[]) => [TSX, ['scripts/dashboards.ts', ...a]] as const, usage: 'usage: npm run dashboards' },
-  { name: 'node dist/cli.js', argv: (...a: string[]) => [process.execPath, [DIST_CLI, ...a]] as const, usage: 'usage: ml-service <command>' },
+  {
+    name: 'npm run train-model',
+    argv: (...a: string[]) => [TSX, ['scripts/train-model.ts', ...a]] as const,
+    usage: 'usage: npm run train-model',
+  },
+  {
+    name: 'npm run dashboards',
+    argv: (...a: string[]) => [TSX, ['scripts/dashboards.ts', ...a]] as const,
+    usage: 'usage: npm run dashboards',
+  },
+  {
+    name: 'node dist/cli.js',
+    argv: (...a: string[]) => [process.execPath, [DIST_CLI, ...a]] as const,
+    usage: 'usage: ml-service <command>',
+  },
 ];
 
 describe('--help, -h and unknown options on every command', () => {

@@ -37,7 +37,9 @@ describe('collector down', () => {
     const statuses: number[] = [];
     for (let batch = 0; batch < 100; batch++) {
       const responses = await Promise.all(
-        Array.from({ length: 10 }, () => fetch(`${server!.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })),
+        Array.from({ length: 10 }, () =>
+          fetch(`${server!.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+        ),
       );
       for (const r of responses) {
         statuses.push(r.status);
@@ -54,7 +56,8 @@ describe('collector down', () => {
     await poll(
       async () => {
         metrics = await (await fetch(`${server!.url}/metrics`)).text();
-        accounted = metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
+        accounted =
+          metricValue(metrics, 'ml_otel_spans_total{outcome="failed"}') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
         return accounted >= 5000;
       },
       { deadlineMs: 20_000, what: '5,000 spans counted as failed or dropped', intervalMs: 0, detail: () => `${accounted} counted` },
@@ -96,13 +99,19 @@ describe('collector down', () => {
       let metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);
       expect(metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}')).toBeGreaterThanOrEqual(500 - 64 - 32);
-      const waitingOrDropped = () => metricValue(metrics, 'ml_otel_span_queue_size') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
+      const waitingOrDropped = () =>
+        metricValue(metrics, 'ml_otel_span_queue_size') + metricValue(metrics, 'ml_otel_spans_total{outcome="dropped"}');
       await poll(
         async () => {
           metrics = await (await fetch(`${server!.url}/metrics`)).text();
           return waitingOrDropped() >= 500 - 32;
         },
-        { deadlineMs: 10_000, what: `${500 - 32} spans waiting or dropped`, intervalMs: 0, detail: () => `${waitingOrDropped()} waiting or dropped` },
+        {
+          deadlineMs: 10_000,
+          what: `${500 - 32} spans waiting or dropped`,
+          intervalMs: 0,
+          detail: () => `${waitingOrDropped()} waiting or dropped`,
+        },
       );
       expect(waitingOrDropped()).toBeLessThanOrEqual(500);
       expect(metricValue(metrics, 'ml_otel_span_queue_size')).toBeLessThanOrEqual(64);

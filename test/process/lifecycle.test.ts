@@ -93,13 +93,21 @@ describe('graceful shutdown', () => {
   });
 
   it('an in-flight request that never finishes cannot hold the process past its share of SHUTDOWN_TIMEOUT_MS: cut, exit code 1', async () => {
-    server = await spawnServer({ SHUTDOWN_TIMEOUT_MS: '1500', DRAIN_DELAY_MS: '0', SHUTDOWN_FLUSH_TIMEOUT_MS: '0', REQUEST_TIMEOUT_MS: '600000', HEADERS_TIMEOUT_MS: '600000' });
+    server = await spawnServer({
+      SHUTDOWN_TIMEOUT_MS: '1500',
+      DRAIN_DELAY_MS: '0',
+      SHUTDOWN_FLUSH_TIMEOUT_MS: '0',
+      REQUEST_TIMEOUT_MS: '600000',
+      HEADERS_TIMEOUT_MS: '600000',
+    });
     const stuck = await startRequestInFlight(server.port);
     const cut = new Promise<void>((resolve) => stuck.socket.once('close', () => resolve()));
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(1);
     await cut;
-    expect(server.logs.some((l) => l.level === 'error' && String(l.msg).startsWith('in-flight requests did not finish in time'))).toBe(true);
+    expect(server.logs.some((l) => l.level === 'error' && String(l.msg).startsWith('in-flight requests did not finish in time'))).toBe(
+      true,
+    );
     expect(server.logs.at(-1)).toMatchObject({ msg: 'shutdown complete', exit_code: 1 });
   });
 
@@ -143,11 +151,17 @@ describe('refusing to start', () => {
       { DRAIN_DELAY_MS: '10000', SHUTDOWN_TIMEOUT_MS: '10000' },
       /SHUTDOWN_TIMEOUT_MS=10000 must exceed DRAIN_DELAY_MS=10000 \+ SHUTDOWN_FLUSH_TIMEOUT_MS=2000 by at least 1000 ms/,
     );
-    await expectRefusal({ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' }, /HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000/);
+    await expectRefusal(
+      { HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '10000' },
+      /HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000/,
+    );
   });
 
   it('a HOST that is no address -> names HOST, no stack trace', async () => {
-    await expectRefusal({ HOST: '256.1.1.1' }, /^ml-service: cannot start: HOST=256\.1\.1\.1: not an IP address or a resolvable host name$/);
+    await expectRefusal(
+      { HOST: '256.1.1.1' },
+      /^ml-service: cannot start: HOST=256\.1\.1\.1: not an IP address or a resolvable host name$/,
+    );
   });
 
   it('a HOST that is not on this machine -> names HOST, no stack trace', async () => {
@@ -159,7 +173,10 @@ describe('refusing to start', () => {
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const { port } = taken.address() as AddressInfo;
     try {
-      await expectRefusal({ PORT: String(port) }, new RegExp(`^ml-service: cannot start: PORT=${port}: address already in use on HOST=127\\.0\\.0\\.1$`));
+      await expectRefusal(
+        { PORT: String(port) },
+        new RegExp(`^ml-service: cannot start: PORT=${port}: address already in use on HOST=127\\.0\\.0\\.1$`),
+      );
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
@@ -196,6 +213,9 @@ describe('refusing to start', () => {
   });
 
   it('a default model that is not loaded -> names the variables', async () => {
-    await expectRefusal({ DEFAULT_MODEL_VERSION: 'v2.0' }, /DEFAULT_MODEL_NAME=fraud-detection DEFAULT_MODEL_VERSION=v2\.0: not among the loaded models/);
+    await expectRefusal(
+      { DEFAULT_MODEL_VERSION: 'v2.0' },
+      /DEFAULT_MODEL_NAME=fraud-detection DEFAULT_MODEL_VERSION=v2\.0: not among the loaded models/,
+    );
   });
 });

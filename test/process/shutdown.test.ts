@@ -27,7 +27,12 @@ describe('shutdown with tracing on and no collector', () => {
       const port = await freePort();
       server = await spawnServer(
         // Every request sampled; the periodic export far away, so the spans are still queued at the signal.
-        { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '600000', DRAIN_DELAY_MS: '0' },
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_TRACES_SAMPLER_ARG: '1',
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+          DRAIN_DELAY_MS: '0',
+        },
         { traced: true },
       );
       for (let i = 0; i < 5; i++) expect(await predict(server.url)).toBe(200);
@@ -93,7 +98,14 @@ describe('SIGTERM under load with the default drain delay', () => {
     const post = () =>
       new Promise<{ status: number; connection: string | undefined } | { error: string }>((resolve) => {
         const req = request(
-          { host: '127.0.0.1', port, path: '/predict', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/predict',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
@@ -120,11 +132,18 @@ describe('SIGTERM under load with the default drain delay', () => {
       signalled = true;
       server.child.kill('SIGTERM');
       await server.waitForLog((l) => l.msg === 'shutdown started', 'shutdown started');
-      await poll(async () => (await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.status, () => 0)) !== 200, {
-        deadlineMs: 10_000,
-        what: '/ready no longer 200',
-        intervalMs: 0,
-      });
+      await poll(
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/ready`).then(
+            (r) => r.status,
+            () => 0,
+          )) !== 200,
+        {
+          deadlineMs: 10_000,
+          what: '/ready no longer 200',
+          intervalMs: 0,
+        },
+      );
     } finally {
       // The clients stop whatever happened, so that none outlives the test.
       routing = false;

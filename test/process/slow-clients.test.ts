@@ -21,7 +21,9 @@ async function stall(port: number, head: string, bodyBytes = 0): Promise<Stalled
   const socket = connect(port, '127.0.0.1');
   let received = '';
   socket.on('data', (chunk) => (received += chunk.toString()));
-  const closed = new Promise<{ received: string; at: number }>((resolve) => socket.once('close', () => resolve({ received, at: Date.now() })));
+  const closed = new Promise<{ received: string; at: number }>((resolve) =>
+    socket.once('close', () => resolve({ received, at: Date.now() })),
+  );
   socket.on('error', () => {});
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   if (head) await new Promise<void>((resolve) => socket.write(head, () => resolve()));
@@ -57,10 +59,16 @@ describe('slow and greedy clients', () => {
     const started = Date.now();
     const bodies = await Promise.all(
       Array.from({ length: 100 }, () =>
-        stall(server!.port, `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`, 900_000),
+        stall(
+          server!.port,
+          `POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n`,
+          900_000,
+        ),
       ),
     );
-    const headers = await Promise.all(Array.from({ length: 20 }, () => stall(server!.port, 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Ty')));
+    const headers = await Promise.all(
+      Array.from({ length: 20 }, () => stall(server!.port, 'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Ty')),
+    );
     const silent = await Promise.all(Array.from({ length: 20 }, () => stall(server!.port, '')));
     const held = await rssMiB(pid);
 
@@ -70,7 +78,11 @@ describe('slow and greedy clients', () => {
     // Cut within the timeout plus Node's checking interval (at most 1 s); the deadline only stops
     // the test from hanging where nothing would ever cut them.
     const cutBodies = await within(Promise.all(bodies.map((b) => b.closed)), requestTimeoutMs + 10_000, 'stalled bodies cut');
-    const cutHeaders = await within(Promise.all([...headers, ...silent].map((b) => b.closed)), headersTimeoutMs + 10_000, 'stalled headers cut');
+    const cutHeaders = await within(
+      Promise.all([...headers, ...silent].map((b) => b.closed)),
+      headersTimeoutMs + 10_000,
+      'stalled headers cut',
+    );
     for (const cut of cutBodies) {
       expect(cut.received).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
       expect(cut.at - started).toBeGreaterThanOrEqual(requestTimeoutMs - 50);
@@ -78,10 +90,16 @@ describe('slow and greedy clients', () => {
     for (const cut of cutHeaders) expect(cut.at - started).toBeGreaterThanOrEqual(headersTimeoutMs - 50);
 
     // The service is whole afterwards.
-    const predict = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"features":{}}' });
+    const predict = await fetch(`${server.url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"features":{}}',
+    });
     expect(predict.status).toBe(200);
     const after = await rssMiB(pid);
-    console.log(`RSS: ${before.toFixed(0)} MiB idle, ${held.toFixed(0)} MiB with 100 stalled 900 KB bodies, ${after.toFixed(0)} MiB after they were cut`);
+    console.log(
+      `RSS: ${before.toFixed(0)} MiB idle, ${held.toFixed(0)} MiB with 100 stalled 900 KB bodies, ${after.toFixed(0)} MiB after they were cut`,
+    );
   });
 
   it('MAX_CONNECTIONS: beyond it new connections are closed at once; freed slots serve again', async () => {
@@ -91,11 +109,18 @@ describe('slow and greedy clients', () => {
     expect((await refused.closed).received).toBe('');
     for (const connection of idle.slice(0, 5)) connection.socket.destroy();
     // The server notices the closed slots when it reads their FIN: retry until it has.
-    await poll(async () => (await fetch(`${server!.url}/health`).then((r) => r.status, () => 0)) === 200, {
-      deadlineMs: 10_000,
-      what: 'GET /health answered 200 once slots are freed',
-      intervalMs: 10,
-    });
+    await poll(
+      async () =>
+        (await fetch(`${server!.url}/health`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      {
+        deadlineMs: 10_000,
+        what: 'GET /health answered 200 once slots are freed',
+        intervalMs: 10,
+      },
+    );
     for (const connection of idle) connection.socket.destroy();
   });
 
@@ -135,7 +160,9 @@ describe('slow and greedy clients', () => {
       const held = await used();
       await within(Promise.all(bodies.map((b) => b.closed)), 15_000, 'stalled bodies cut');
       const after = await used();
-      console.log(`heap + external: ${before.toFixed(0)} MiB before, ${held.toFixed(0)} MiB with 50 stalled 900 KB bodies, ${after.toFixed(0)} MiB after the cut`);
+      console.log(
+        `heap + external: ${before.toFixed(0)} MiB before, ${held.toFixed(0)} MiB with 50 stalled 900 KB bodies, ${after.toFixed(0)} MiB after the cut`,
+      );
       expect(held - before).toBeGreaterThan(40);
       expect(after - before).toBeLessThan((held - before) / 4);
     } finally {

@@ -41,13 +41,28 @@ type Ports = Stack['ports'];
 
 /** `tsx scripts/stack.ts` in a process group of its own, as a terminal runs it. */
 function spawnStack(ports: Ports, state: string): Stack & { readonly up: Promise<void> } {
-  const args = ['--service-port', ports.service, '--prometheus-port', ports.prometheus, '--alertmanager-port', ports.alertmanager, '--receiver-port', ports.receiver];
-  const tsx = spawn(TSX, ['scripts/stack.ts', ...args.map(String), '--state-dir', state], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    '--service-port',
+    ports.service,
+    '--prometheus-port',
+    ports.prometheus,
+    '--alertmanager-port',
+    ports.alertmanager,
+    '--receiver-port',
+    ports.receiver,
+  ];
+  const tsx = spawn(TSX, ['scripts/stack.ts', ...args.map(String), '--state-dir', state], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   tsx.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // 'close', not 'exit': everything it wrote has been read by then.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => tsx.once('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    tsx.once('close', (code, signal) => resolve({ code, signal })),
+  );
   // The banner's last line says the stack is up.
   const up = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not up within ${READY_DEADLINE_MS} ms:\n${stdout}${stderr}`)), READY_DEADLINE_MS);
@@ -58,7 +73,12 @@ function spawnStack(ports: Ports, state: string): Stack & { readonly up: Promise
         resolve();
       }
     });
-    void exited.then(({ code, signal }) => (clearTimeout(timer), reject(new Error(`stack exited (${signal ?? code}) before it was up:\n${stdout}${stderr}`))));
+    void exited.then(
+      ({ code, signal }) => (
+        clearTimeout(timer),
+        reject(new Error(`stack exited (${signal ?? code}) before it was up:\n${stdout}${stderr}`))
+      ),
+    );
   });
   const stack = { tsx, ports, exited, up, stdout: () => stdout, stderr: () => stderr };
   started.push({ stack, pids: [], state });
@@ -133,7 +153,9 @@ const bindable = (port: number) =>
 function exitWithin(stack: Stack, ms: number, after = 'the signal') {
   return Promise.race([
     stack.exited,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running ${ms} ms after ${after}:\n${stack.stdout()}${stack.stderr()}`)), ms).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`still running ${ms} ms after ${after}:\n${stack.stdout()}${stack.stderr()}`)), ms).unref(),
+    ),
   ]);
 }
 
@@ -188,7 +210,8 @@ describe.skipIf(!available)('npm run stack: stopping', () => {
       const stack = spawnStack(ports, await mkdtemp(join(tmpdir(), 'ml-service-stack-')));
       stack.up.catch(() => undefined);
       expect(await exitWithin(stack, READY_DEADLINE_MS, 'its start')).toEqual({ code: 1, signal: null });
-      for (const port of [ports.service, ports.receiver, ports.prometheus]) expect(await bindable(port), `port ${port} free after exit`).toBe(true);
+      for (const port of [ports.service, ports.receiver, ports.prometheus])
+        expect(await bindable(port), `port ${port} free after exit`).toBe(true);
       expect(stack.stderr()).toMatch(/^stack: alertmanager exited with code \d+ before it was ready:\n[^]*\nstack: stopping\n$/);
       expect(stack.stdout()).not.toContain('Ctrl-C stops everything.');
     } finally {

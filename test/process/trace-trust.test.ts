@@ -10,12 +10,17 @@ const randomHex = (bytes: number) => Buffer.from(Array.from({ length: bytes }, (
 const ROOT_NAME = 'POST /predict';
 
 async function predict(server: ServerProcess, headers: Record<string, string>) {
-  const response = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: BODY });
+  const response = await fetch(`${server.url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: BODY,
+  });
   await response.arrayBuffer();
   return response.status;
 }
 
-const scrape = async (server: ServerProcess, accept = 'text/plain') => (await fetch(`${server.url}/metrics`, { headers: { accept } })).text();
+const scrape = async (server: ServerProcess, accept = 'text/plain') =>
+  (await fetch(`${server.url}/metrics`, { headers: { accept } })).text();
 const OPENMETRICS = 'application/openmetrics-text; version=1.0.0';
 
 function metricValue(text: string, series: string): number {
@@ -47,7 +52,10 @@ describe('tracing as a trust boundary', () => {
       expect(await predict(server, { traceparent: `00-${traceId}-${randomHex(8)}-01`, 'x-request-id': `untrusted-${i}` })).toBe(200);
     }
     for (let i = 0; i < callers.length; i++) {
-      const logged = await server.waitForLog((l) => l.msg === 'prediction_completed' && l['request_id'] === `untrusted-${i}`, `log of request ${i}`);
+      const logged = await server.waitForLog(
+        (l) => l.msg === 'prediction_completed' && l['request_id'] === `untrusted-${i}`,
+        `log of request ${i}`,
+      );
       expect(callers).not.toContain(logged['trace_id']);
       expect(logged['trace_sampled']).toBe(false);
     }
@@ -89,7 +97,7 @@ describe('tracing as a trust boundary', () => {
     }
   });
 
-  it("TRACES_TRUST_REMOTE_PARENT=false with the http instrumentation too: its server span is the new root and carries the link", async () => {
+  it('TRACES_TRUST_REMOTE_PARENT=false with the http instrumentation too: its server span is the new root and carries the link', async () => {
     const { receiver, server } = await start({
       TRACES_TRUST_REMOTE_PARENT: 'false',
       OTEL_TRACES_SAMPLER_ARG: '1',

@@ -7,7 +7,11 @@ const BODY = JSON.stringify({ features: { amount: 100, age: 35 }, model_name: 'f
 const randomHex = (bytes: number) => Buffer.from(Array.from({ length: bytes }, () => Math.floor(Math.random() * 256))).toString('hex');
 
 async function predict(server: ServerProcess, headers: Record<string, string> = {}, body = BODY) {
-  const response = await fetch(`${server.url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const response = await fetch(`${server.url}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -67,13 +71,16 @@ describe('traces over OTLP/gRPC to a real receiver', () => {
     expect(byName(spans, 'model_inference')!.attributes['prediction.score']).toBeCloseTo(res.json.prediction as number, 6);
     expect(spans.every((s) => s.status.code === STATUS_CODE.UNSET)).toBe(true);
 
-    const logged = await server.waitForLog((l) => l.msg === 'prediction_completed' && l['request_id'] === 'trace-test-1', 'prediction_completed');
+    const logged = await server.waitForLog(
+      (l) => l.msg === 'prediction_completed' && l['request_id'] === 'trace-test-1',
+      'prediction_completed',
+    );
     expect(logged['trace_id']).toBe(traceId);
     expect(spans.map((s) => s.spanId)).toContain(logged['span_id']);
     expect(logged['trace_sampled']).toBe(true);
   });
 
-  it("an unsampled caller wins over the 100 % ratio: no spans, but its trace id is in the logs", async () => {
+  it('an unsampled caller wins over the 100 % ratio: no spans, but its trace id is in the logs', async () => {
     server = await start();
     const unsampled = randomHex(16);
     expect((await predict(server, { traceparent: `00-${unsampled}-${randomHex(8)}-00`, 'x-request-id': 'unsampled-1' })).status).toBe(200);
@@ -90,9 +97,17 @@ describe('traces over OTLP/gRPC to a real receiver', () => {
   it('a client error is an event on the validate span with error.type; no span is marked failed', async () => {
     server = await start();
     const traceId = randomHex(16);
-    const res = await predict(server, { traceparent: `00-${traceId}-${randomHex(8)}-01` }, JSON.stringify({ features: { amount: 'lots' } }));
+    const res = await predict(
+      server,
+      { traceparent: `00-${traceId}-${randomHex(8)}-01` },
+      JSON.stringify({ features: { amount: 'lots' } }),
+    );
     expect(res.status).toBe(400);
-    await receiver.waitFor((spans) => byName(ofTrace(spans, traceId), 'validate') !== undefined && byName(ofTrace(spans, traceId), 'POST /predict') !== undefined, 'validate span');
+    await receiver.waitFor(
+      (spans) =>
+        byName(ofTrace(spans, traceId), 'validate') !== undefined && byName(ofTrace(spans, traceId), 'POST /predict') !== undefined,
+      'validate span',
+    );
     const spans = ofTrace(receiver.spans, traceId);
     const validate = byName(spans, 'validate')!;
     expect(validate.attributes['error.type']).toBe('INVALID_FEATURE_VALUE');

@@ -38,7 +38,10 @@ async function dashboardExpressions(): Promise<{ where: string; expr: string }[]
   }
   return out.map(({ where, expr }) => ({
     where,
-    expr: expr.replaceAll('$__rate_interval', '1m').replaceAll('$__interval', '15s').replace(/\$\{?(model_name|model_version|feature_name)\}?/g, '.*'),
+    expr: expr
+      .replaceAll('$__rate_interval', '1m')
+      .replaceAll('$__interval', '15s')
+      .replace(/\$\{?(model_name|model_version|feature_name)\}?/g, '.*'),
   }));
 }
 
@@ -55,7 +58,7 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
 
   beforeAll(async () => {
     sink = await startWebhookSink();
-    const secrets = { 'slack_webhook_url': `${sink.url}/slack\n`, 'pagerduty_routing_key': 'test-routing-key\n' };
+    const secrets = { slack_webhook_url: `${sink.url}/slack\n`, pagerduty_routing_key: 'test-routing-key\n' };
     const amText = await readFile(`${root}alertmanager.yml`, 'utf8');
     // The secret files live beside the rewritten config, in the helper's temporary directory.
     const placeholder = { slackUrlFile: '__DIR__/slack_webhook_url', routingKeyFile: '__DIR__/pagerduty_routing_key' };
@@ -66,9 +69,12 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
       DRIFT_MIN_ROWS: '100',
     });
     rulesText = await readFile(`${root}alert-rules.yml`, 'utf8');
-    prometheus = await startPrometheus(fastPrometheusConfig(await readFile(`${root}prometheus.yml`, 'utf8'), server.port, alertmanager.port), {
-      files: { 'alert-rules.yml': fastRules(rulesText) },
-    });
+    prometheus = await startPrometheus(
+      fastPrometheusConfig(await readFile(`${root}prometheus.yml`, 'utf8'), server.port, alertmanager.port),
+      {
+        files: { 'alert-rules.yml': fastRules(rulesText) },
+      },
+    );
     await prometheus.waitFor('up{job="ml-service"} == 1', (s) => s.length === 1, 'the service scraped');
   }, 120_000);
 
@@ -81,7 +87,16 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
 
   it('amount tripled -> FeatureDriftDetected reaches Slack (not PagerDuty); every dashboard and rule query returns data; clean traffic -> resolved', async () => {
     const simulate = (drift: string[], seed: number) =>
-      runSimulation({ url: server.url, modelsDir: PACKAGED_MODELS_DIR, ...MODEL, rate: 200, durationSeconds: 2, batch: 1, shifts: drift.map(parseShift), seed });
+      runSimulation({
+        url: server.url,
+        modelsDir: PACKAGED_MODELS_DIR,
+        ...MODEL,
+        rate: 200,
+        durationSeconds: 2,
+        batch: 1,
+        shifts: drift.map(parseShift),
+        seed,
+      });
     const drifted = await simulate(['amount:*3'], 1);
     expect(drifted.statuses).toEqual({ 200: drifted.sent });
 
@@ -104,7 +119,8 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
       if (rule['record']) {
         if ((await prometheus.query(rule['expr'] as string)).length === 0) empty.push(`recording rule ${rule['record']}: ${rule['expr']}`);
       } else {
-        for (const m of (rule['expr'] as string).matchAll(/\b((?:ml_|http_|job:|job_model:)[a-zA-Z0-9_:]+|up)\b(?![\w:]|\s*[=!]~?\s*")/g)) names.add(m[1]!);
+        for (const m of (rule['expr'] as string).matchAll(/\b((?:ml_|http_|job:|job_model:)[a-zA-Z0-9_:]+|up)\b(?![\w:]|\s*[=!]~?\s*")/g))
+          names.add(m[1]!);
       }
     }
     for (const name of names) {
@@ -128,6 +144,9 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
     await server.exited;
     const page = await sink.waitFor((d) => isPagerDuty(d) && text(d).includes('MLServiceDown'), 'PagerDuty event for MLServiceDown');
     expect(page.body).toMatchObject({ routing_key: 'test-routing-key', event_action: 'trigger' });
-    await sink.waitFor((d) => isSlack(d) && text(d).includes('MLServiceDown') && text(d).includes('[FIRING'), 'Slack message for MLServiceDown');
+    await sink.waitFor(
+      (d) => isSlack(d) && text(d).includes('MLServiceDown') && text(d).includes('[FIRING'),
+      'Slack message for MLServiceDown',
+    );
   }, 120_000);
 });

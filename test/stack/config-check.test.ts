@@ -117,7 +117,10 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager with alertmanager.yml', (
     await poll(
       async () => {
         if (started.exitCode !== null) throw new Error(`Alertmanager exited at startup:\n${log}`);
-        return fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+        return fetch(`${url}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       { deadlineMs: 20_000, what: 'Alertmanager ready', detail: () => log },
     );
@@ -136,7 +139,11 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager with alertmanager.yml', (
       startsAt: new Date(now - 60_000).toISOString(),
       endsAt: new Date(now + 3_600_000).toISOString(),
     }));
-    const response = await fetch(`${url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(response.status, await response.text()).toBe(200);
   };
   /**
@@ -148,21 +155,46 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager with alertmanager.yml', (
     let states = new Map<string, string>();
     return poll(
       async () => {
-        const alerts = ((await (await fetch(`${url}/api/v2/alerts`)).json()) as ApiAlert[]).filter((a) => jobs.includes(a.labels['job'] ?? ''));
-        states = new Map(alerts.map((a) => [`${a.labels['alertname']}/${a.labels['severity']}/${a.labels['job'] ?? ''}/${a.labels['model_name'] ?? ''}`, a.status.state]));
+        const alerts = ((await (await fetch(`${url}/api/v2/alerts`)).json()) as ApiAlert[]).filter((a) =>
+          jobs.includes(a.labels['job'] ?? ''),
+        );
+        states = new Map(
+          alerts.map((a) => [
+            `${a.labels['alertname']}/${a.labels['severity']}/${a.labels['job'] ?? ''}/${a.labels['model_name'] ?? ''}`,
+            a.status.state,
+          ]),
+        );
         return [...states.values()].filter((s) => s === 'suppressed').length >= suppressed ? states : undefined;
       },
-      { deadlineMs: 10_000, what: `${suppressed} suppressed alerts of ${jobs.join(', ')}`, intervalMs: 100, detail: () => JSON.stringify(Object.fromEntries(states)) },
+      {
+        deadlineMs: 10_000,
+        what: `${suppressed} suppressed alerts of ${jobs.join(', ')}`,
+        intervalMs: 100,
+        detail: () => JSON.stringify(Object.fromEntries(states)),
+      },
     );
   };
 
-  it('a service that is down silences every other alert of its job, not its own nor other jobs\'', async () => {
+  it("a service that is down silences every other alert of its job, not its own nor other jobs'", async () => {
     await post([
       { alertname: 'MLServiceDown', severity: 'critical', job: 'ml-service', instance: 'ml-service:8000' },
       { alertname: 'HighPredictionLatency', severity: 'warning', job: 'ml-service', model_name: 'fraud-detection', model_version: 'v1.0' },
       { alertname: 'PredictAvailabilityBudgetBurn', severity: 'critical', job: 'ml-service', slo: 'predict-availability' },
-      { alertname: 'FeatureDriftDetected', severity: 'warning', job: 'ml-service', model_name: 'fraud-detection', model_version: 'v1.0', feature_name: 'amount' },
-      { alertname: 'HighPredictionLatency', severity: 'warning', job: 'other-service', model_name: 'fraud-detection', model_version: 'v1.0' },
+      {
+        alertname: 'FeatureDriftDetected',
+        severity: 'warning',
+        job: 'ml-service',
+        model_name: 'fraud-detection',
+        model_version: 'v1.0',
+        feature_name: 'amount',
+      },
+      {
+        alertname: 'HighPredictionLatency',
+        severity: 'warning',
+        job: 'other-service',
+        model_name: 'fraud-detection',
+        model_version: 'v1.0',
+      },
     ]);
     const states = await statesOnceSettled(['ml-service', 'other-service'], 3);
     expect(Object.fromEntries(states)).toEqual({

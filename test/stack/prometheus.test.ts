@@ -31,7 +31,10 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
     const schema = JSON.parse(await readFile(`${PACKAGED_MODELS_DIR}/fraud-detection/v1.0/schema.json`, 'utf8')) as {
       features: { name: string; type: string }[];
     };
-    numericFeatures = schema.features.filter((f) => f.type === 'numeric').map((f) => f.name).sort();
+    numericFeatures = schema.features
+      .filter((f) => f.type === 'numeric')
+      .map((f) => f.name)
+      .sort();
     receiver = await startOtlpReceiver();
     server = await spawnServer(
       { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER_ARG: '1', OTEL_BSP_SCHEDULE_DELAY: '50' },
@@ -67,7 +70,13 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
       (s) => s.length === 1 && Number(s[0]!.value[1]) === rows,
       `ml_predictions_total{status="success"} == ${rows}`,
     );
-    expect(samples[0]!.metric).toEqual({ __name__: 'ml_predictions_total', instance: `127.0.0.1:${server.port}`, job: 'ml-service', ...MODEL, status: 'success' });
+    expect(samples[0]!.metric).toEqual({
+      __name__: 'ml_predictions_total',
+      instance: `127.0.0.1:${server.port}`,
+      job: 'ml-service',
+      ...MODEL,
+      status: 'success',
+    });
     const errors = await prometheus.query('ml_predictions_total{status="error"}');
     expect(errors.map((s) => Number(s.value[1]))).toEqual([0]);
     // Rendering one registry in both formats would have produced these names.
@@ -76,7 +85,11 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
 
   it('ingests the histograms with the seed buckets and label sets, and the info and gauge metrics', async () => {
     const buckets = await prometheus.waitFor('ml_prediction_duration_seconds_bucket', (s) => s.length > 0, 'duration buckets');
-    expect(values(buckets, 'le').map((le) => (le === '+Inf' ? Infinity : Number(le))).sort((a, b) => a - b)).toEqual([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, Infinity]);
+    expect(
+      values(buckets, 'le')
+        .map((le) => (le === '+Inf' ? Infinity : Number(le)))
+        .sort((a, b) => a - b),
+    ).toEqual([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, Infinity]);
     for (const sample of buckets) expect(labelsOf(sample)).toEqual(['__name__', 'instance', 'job', 'le', 'model_name', 'model_version']);
 
     const scores = await prometheus.query('ml_prediction_scores_count');
@@ -102,7 +115,10 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
       'HTTP duration series for /predict and /predict/batch',
     );
     const keyed = Object.fromEntries(
-      http.map((s) => [`${s.metric['http_request_method']} ${s.metric['http_route']} ${s.metric['http_response_status_code']}`, Number(s.value[1])]),
+      http.map((s) => [
+        `${s.metric['http_request_method']} ${s.metric['http_route']} ${s.metric['http_response_status_code']}`,
+        Number(s.value[1]),
+      ]),
     );
     expect(keyed).toMatchObject({ 'POST /predict 200': SINGLE, 'POST /predict/batch 200': 1, 'POST /predict 400': 1 });
   });
@@ -117,7 +133,9 @@ describe.skipIf(!available)('a real Prometheus scraping the service', () => {
       },
       { deadlineMs: 30_000, what: 'exemplars on http_server_request_duration_seconds_bucket', intervalMs: 250 },
     );
-    const exemplars = series.flatMap((s) => s.exemplars.map((e) => ({ route: s.seriesLabels['http_route'], traceId: e.labels['trace_id'] })));
+    const exemplars = series.flatMap((s) =>
+      s.exemplars.map((e) => ({ route: s.seriesLabels['http_route'], traceId: e.labels['trace_id'] })),
+    );
     expect(exemplars.length).toBeGreaterThan(0);
     const exported = new Set(receiver.spans.map((s) => s.traceId));
     for (const exemplar of exemplars) {

@@ -52,8 +52,14 @@ describe('loadConfig', () => {
   });
 
   it('every boolean variable, ours and OTEL_*, reads true/false in any case and refuses anything else the same way', () => {
-    expect(loadConfig({ METRICS_ENABLED: 'TRUE', DRIFT_ENABLED: 'False' })).toMatchObject({ metricsEnabled: true, drift: { enabled: false } });
-    expect(loadTracingConfig({ OTEL_SDK_DISABLED: 'TRUE', TRACES_TRUST_REMOTE_PARENT: 'FALSE' })).toMatchObject({ disabled: true, trustRemoteParent: false });
+    expect(loadConfig({ METRICS_ENABLED: 'TRUE', DRIFT_ENABLED: 'False' })).toMatchObject({
+      metricsEnabled: true,
+      drift: { enabled: false },
+    });
+    expect(loadTracingConfig({ OTEL_SDK_DISABLED: 'TRUE', TRACES_TRUST_REMOTE_PARENT: 'FALSE' })).toMatchObject({
+      disabled: true,
+      trustRemoteParent: false,
+    });
     const refusal = (load: () => unknown) => {
       try {
         load();
@@ -63,7 +69,9 @@ describe('loadConfig', () => {
       return 'accepted';
     };
     expect(refusal(() => loadConfig({ METRICS_ENABLED: 'yes' }))).toBe('invalid environment: METRICS_ENABLED="yes": must be true or false');
-    expect(refusal(() => loadTracingConfig({ OTEL_SDK_DISABLED: 'yes' }))).toBe('invalid environment: OTEL_SDK_DISABLED="yes": must be true or false');
+    expect(refusal(() => loadTracingConfig({ OTEL_SDK_DISABLED: 'yes' }))).toBe(
+      'invalid environment: OTEL_SDK_DISABLED="yes": must be true or false',
+    );
   });
 
   it('shutdown stages: the close stage gets what drain and flush leave; impossible budgets and timeouts are refused', () => {

@@ -66,7 +66,12 @@ describe('toClientError', () => {
 
 describe('REJECTION_REASONS', () => {
   it('is derived from the catalogue: exactly one lower-cased reason per 4xx code', () => {
-    expect([...REJECTION_REASONS].sort()).toEqual(codes.filter((c) => ERROR_STATUS[c] < 500).map((c) => c.toLowerCase()).sort());
+    expect([...REJECTION_REASONS].sort()).toEqual(
+      codes
+        .filter((c) => ERROR_STATUS[c] < 500)
+        .map((c) => c.toLowerCase())
+        .sort(),
+    );
     for (const code of codes) expect(REJECTION_REASONS.includes(rejectionReasonOf(code)), code).toBe(ERROR_STATUS[code] < 500);
   });
 });
@@ -82,7 +87,11 @@ describe('clientErrorHandler (errors of Node HTTP parser)', () => {
       const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
       const [socket] = (await once(server, 'connection')) as [Socket];
       const log = { debug() {} };
-      responder.clientErrorHandler.call({ log } as unknown as FastifyInstance, Object.assign(new Error('client error'), error) as ConnectionError, socket);
+      responder.clientErrorHandler.call(
+        { log } as unknown as FastifyInstance,
+        Object.assign(new Error('client error'), error) as ConnectionError,
+        socket,
+      );
       const chunks: Buffer[] = [];
       client.on('data', (c: Buffer) => chunks.push(c));
       await once(client, 'close');
@@ -97,13 +106,19 @@ describe('clientErrorHandler (errors of Node HTTP parser)', () => {
     const response = await answer({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, reasons);
     expect(response).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
     expect(response).toMatch(/\r\nConnection: close\r\n/);
-    expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time' });
+    expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: 'REQUEST_TIMEOUT',
+      message: 'the request did not arrive in time',
+    });
     expect(reasons).toEqual(['request_timeout']);
   });
 
   it("a malformed request -> 400 BAD_REQUEST naming llhttp's reason, cut", async () => {
     const reasons: string[] = [];
-    const response = await answer({ code: 'HPE_INVALID_HEADER_TOKEN', reason: `Invalid header value char${LONG}` } as Partial<ConnectionError>, reasons);
+    const response = await answer(
+      { code: 'HPE_INVALID_HEADER_TOKEN', reason: `Invalid header value char${LONG}` } as Partial<ConnectionError>,
+      reasons,
+    );
     expect(response).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { error: string; message: string };
     expect(body.error).toBe('BAD_REQUEST');
@@ -116,7 +131,12 @@ describe('clientErrorHandler (errors of Node HTTP parser)', () => {
     const reasons: string[] = [];
     const responder = createErrorResponder(1024, { rejected: (reason) => reasons.push(reason) });
     const writes: unknown[] = [];
-    const socket = { destroyed: false, writable: true, end: (...args: unknown[]) => writes.push(args), destroy: () => writes.push('destroy') };
+    const socket = {
+      destroyed: false,
+      writable: true,
+      end: (...args: unknown[]) => writes.push(args),
+      destroy: () => writes.push('destroy'),
+    };
     const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) as ConnectionError;
     responder.clientErrorHandler.call({ log: { debug() {} } } as unknown as FastifyInstance, reset, socket as unknown as Socket);
     expect(writes).toEqual([]);

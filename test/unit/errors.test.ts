@@ -9,7 +9,9 @@ const anyText = (maxLength: number) =>
   fc.oneof(
     fc.array(fc.integer({ min: 0, max: 0x10ffff }), { maxLength }).map((points) => String.fromCodePoint(...points)),
     fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength }).map((units) => String.fromCharCode(...units)),
-    fc.tuple(fc.constantFrom('"', '\\', '\u0001', '😀', '\ud800', 'é', 'a'), fc.integer({ min: 0, max: maxLength })).map(([c, n]) => c.repeat(n)),
+    fc
+      .tuple(fc.constantFrom('"', '\\', '\u0001', '😀', '\ud800', 'é', 'a'), fc.integer({ min: 0, max: maxLength }))
+      .map(([c, n]) => c.repeat(n)),
   );
 
 describe('errorBody', () => {

@@ -129,7 +129,9 @@ describe('loadModelRegistry', () => {
   });
 
   it('MODELS_DIR that does not exist, or holds no model -> names the variable', async () => {
-    await expect(loadModelRegistry(join(root, 'nope'), { intraOpThreads: 1 })).rejects.toThrow(/^MODELS_DIR=.*nope: cannot read directory: ENOENT$/);
+    await expect(loadModelRegistry(join(root, 'nope'), { intraOpThreads: 1 })).rejects.toThrow(
+      /^MODELS_DIR=.*nope: cannot read directory: ENOENT$/,
+    );
     const empty = await mkdtemp(join(tmpdir(), 'ml-empty-'));
     try {
       await expect(loadModelRegistry(empty, { intraOpThreads: 1 })).rejects.toThrow(/^MODELS_DIR=.*: no models found/);

@@ -25,8 +25,15 @@ const rows: Row[] = section
   .split('\n')
   .filter((line) => /^\|\s*\d{3}\s*\|/.test(line))
   .map((line) => {
-    const [status, code, reason] = line.split('|').slice(1).map((cell) => cell.trim());
-    return { status: Number(status), code: code!.replace(/^`|`$/g, ''), reason: reason === '—' ? undefined : reason!.replace(/^`|`$/g, '') };
+    const [status, code, reason] = line
+      .split('|')
+      .slice(1)
+      .map((cell) => cell.trim());
+    return {
+      status: Number(status),
+      code: code!.replace(/^`|`$/g, ''),
+      reason: reason === '—' ? undefined : reason!.replace(/^`|`$/g, ''),
+    };
   });
 
 describe('README error table', () => {

@@ -38,18 +38,28 @@ export type ColumnPair =
  */
 export function pairColumn(ref: PreparedColumn, column: Column): ColumnPair {
   if (column.name !== ref.name || column.kind !== ref.kind) {
-    throw new TypeError(`current column ${JSON.stringify(column.name)} (${column.kind}) does not match reference column ${JSON.stringify(ref.name)} (${ref.kind})`);
+    throw new TypeError(
+      `current column ${JSON.stringify(column.name)} (${column.kind}) does not match reference column ${JSON.stringify(ref.name)} (${ref.kind})`,
+    );
   }
   if (ref.kind === 'numerical') {
     const sorted = finiteSorted(column.values);
-    return { kind: 'numerical', ref, cur: { kind: 'numerical', rows: column.values.length, missing: column.values.length - sorted.length, sorted } };
+    return {
+      kind: 'numerical',
+      ref,
+      cur: { kind: 'numerical', rows: column.values.length, missing: column.values.length - sorted.length, sorted },
+    };
   }
   const categories = column.categories ?? [];
   if (categories.length < ref.categories.length || ref.categories.some((c, k) => categories[k] !== c)) {
     throw new TypeError(`current column ${JSON.stringify(column.name)}: categories must be the reference's, possibly extended at the end`);
   }
   const { counts, present } = countCodes(column, categories.length);
-  return { kind: 'categorical', ref, cur: { kind: 'categorical', rows: column.values.length, missing: column.values.length - present, categories, counts } };
+  return {
+    kind: 'categorical',
+    ref,
+    cur: { kind: 'categorical', rows: column.values.length, missing: column.values.length - present, categories, counts },
+  };
 }
 
 export const nonMissing = (c: PreparedColumn | CurrentColumn) => c.rows - c.missing;
@@ -71,7 +81,8 @@ export function baseStatus(ref: PreparedColumn, cur: CurrentColumn, minRows: num
   const nCur = nonMissing(cur);
   if (nRef === 0) return { status: 'degenerate', reason: 'empty reference column (every reference value is missing)' };
   if (nCur === 0) return { status: 'insufficient_data', reason: 'empty current window (every current value is missing)' };
-  if (nCur < minRows) return { status: 'insufficient_data', reason: `${nCur} current values, fewer than minRows = ${minRows}: no decision` };
+  if (nCur < minRows)
+    return { status: 'insufficient_data', reason: `${nCur} current values, fewer than minRows = ${minRows}: no decision` };
   return { status: 'ok' };
 }
 

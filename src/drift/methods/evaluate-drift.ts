@@ -50,11 +50,13 @@ function resolve(options: DriftOptions): ResolvedOptions {
   const minRows = options.minRows ?? (method === 'robust' ? ROBUST_DEFAULTS.minRows : 1);
   if (!Number.isInteger(minRows) || minRows < 1) throw new RangeError(`minRows must be a positive integer, got ${minRows}`);
   const driftShare = options.driftShare ?? (method === 'evidently' ? EVIDENTLY_DRIFT_SHARE : undefined);
-  if (driftShare !== undefined && !(driftShare > 0 && driftShare <= 1)) throw new RangeError(`driftShare must be in (0, 1], got ${driftShare}`);
+  if (driftShare !== undefined && !(driftShare > 0 && driftShare <= 1))
+    throw new RangeError(`driftShare must be in (0, 1], got ${driftShare}`);
   const fdr = options.fdr ?? ROBUST_DEFAULTS.fdr;
   if (!(fdr > 0 && fdr < 1)) throw new RangeError(`fdr must be in (0, 1), got ${fdr}`);
   const psiThreshold = options.psiThreshold ?? ROBUST_DEFAULTS.psiThreshold;
-  if (!(psiThreshold >= 0 && Number.isFinite(psiThreshold))) throw new RangeError(`psiThreshold must be a finite number >= 0, got ${psiThreshold}`);
+  if (!(psiThreshold >= 0 && Number.isFinite(psiThreshold)))
+    throw new RangeError(`psiThreshold must be a finite number >= 0, got ${psiThreshold}`);
   return { method, minRows, driftShare, fdr, psiThreshold };
 }
 
@@ -86,9 +88,13 @@ export function evaluateDrift(prepared: PreparedReference, current: Dataset, opt
   const pairs = prepared.columns.map((ref, k) => pairColumn(ref, current[k]!));
   const reports =
     o.method === 'evidently'
-      ? pairs.map((p) => (p.kind === 'numerical' ? evidentlyNumerical(p.ref, p.cur, o.minRows) : evidentlyCategorical(p.ref, p.cur, o.minRows)))
+      ? pairs.map((p) =>
+          p.kind === 'numerical' ? evidentlyNumerical(p.ref, p.cur, o.minRows) : evidentlyCategorical(p.ref, p.cur, o.minRows),
+        )
       : robustReports(
-          pairs.map((p) => (p.kind === 'numerical' ? robustNumerical(p.ref, p.cur, o.minRows) : robustCategorical(p.ref, p.cur, o.minRows))),
+          pairs.map((p) =>
+            p.kind === 'numerical' ? robustNumerical(p.ref, p.cur, o.minRows) : robustCategorical(p.ref, p.cur, o.minRows),
+          ),
           o,
         );
 

@@ -35,7 +35,14 @@ import { fillZeroSharesEvidently, psi, shares } from '../stats/psi.js';
 import { isDrift, type StatTestMetadata } from '../stats/stattest.js';
 import { WASSERSTEIN, wassersteinNormed } from '../stats/wasserstein.js';
 import { Z_TEST, proportionsZTest } from '../stats/z-test.js';
-import { baseStatus, buildColumnReport, notRun, type CurrentCategorical, type CurrentNumerical, type TestOutcome } from './column-report.js';
+import {
+  baseStatus,
+  buildColumnReport,
+  notRun,
+  type CurrentCategorical,
+  type CurrentNumerical,
+  type TestOutcome,
+} from './column-report.js';
 import type { PreparedCategorical, PreparedNumerical } from './prepared-reference.js';
 import type { ColumnReport } from './report.js';
 
@@ -73,7 +80,16 @@ function report(
   const { status, reason } = baseStatus(ref, cur, minRows);
   const reasons = reason === undefined ? [] : [reason];
   if (status === 'degenerate' || (status === 'insufficient_data' && cur.rows - cur.missing === 0)) {
-    return buildColumnReport({ ref, cur, status, reasons, tests: [notRun(test)], pValueRaw: test.yieldsPValue ? 1 : null, drifted: false, psi: 0 });
+    return buildColumnReport({
+      ref,
+      cur,
+      status,
+      reasons,
+      tests: [notRun(test)],
+      pValueRaw: test.yieldsPValue ? 1 : null,
+      drifted: false,
+      psi: 0,
+    });
   }
   const { main, psi: psiValue } = run();
   const tests = [status === 'ok' ? main : { ...main, drifted: false }];

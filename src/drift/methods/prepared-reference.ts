@@ -56,7 +56,14 @@ export function prepareColumn(column: Column): PreparedColumn {
   }
   const categories = column.categories ?? [];
   const { counts, present } = countCodes(column, categories.length);
-  return { kind: 'categorical', name: column.name, rows: values.length, missing: values.length - present, categories: [...categories], counts };
+  return {
+    kind: 'categorical',
+    name: column.name,
+    rows: values.length,
+    missing: values.length - present,
+    categories: [...categories],
+    counts,
+  };
 }
 
 /** The finite values of a numerical column, ascending, in a fresh array. */

@@ -53,7 +53,14 @@ import { CHI_SQUARE, chiSquareContingency } from '../stats/chi-square.js';
 import { KS, ks2Samp } from '../stats/ks.js';
 import { PSI, PSI_ZERO_FILL, fillZeroShares, psi, shares } from '../stats/psi.js';
 import type { StatTestMetadata } from '../stats/stattest.js';
-import { baseStatus, buildColumnReport, notRun, type CurrentCategorical, type CurrentColumn, type CurrentNumerical } from './column-report.js';
+import {
+  baseStatus,
+  buildColumnReport,
+  notRun,
+  type CurrentCategorical,
+  type CurrentColumn,
+  type CurrentNumerical,
+} from './column-report.js';
 import type { PreparedCategorical, PreparedColumn, PreparedNumerical } from './prepared-reference.js';
 import type { ColumnReport, ColumnStatus } from './report.js';
 
@@ -106,7 +113,8 @@ export function robustCategorical(ref: PreparedCategorical, cur: CurrentCategori
   const refCounts = Float64Array.from(cur.counts, (_, code) => ref.counts[code] ?? 0);
   let categories = 0;
   for (let code = 0; code < cur.counts.length; code++) if (refCounts[code]! > 0 || cur.counts[code]! > 0) categories++;
-  if (status === 'degenerate' || cur.rows - cur.missing === 0) return { ref, cur, status, reasons, test: CHI_SQUARE, statistic: 0, pValue: 1, psi: 0 };
+  if (status === 'degenerate' || cur.rows - cur.missing === 0)
+    return { ref, cur, status, reasons, test: CHI_SQUARE, statistic: 0, pValue: 1, psi: 0 };
   if (categories <= 1) {
     reasons.push('a single category in both samples: nothing to compare (chi-square has 0 degrees of freedom)');
     return { ref, cur, status: status === 'ok' ? 'degenerate' : status, reasons, test: CHI_SQUARE, statistic: 0, pValue: 1, psi: 0 };
@@ -117,8 +125,14 @@ export function robustCategorical(ref: PreparedCategorical, cur: CurrentCategori
   for (let code = 0; code < cur.counts.length; code++) if (refCounts[code]! > 0 || cur.counts[code]! > 0) keep.push(code);
   const nRef = ref.rows - ref.missing;
   const nCur = cur.rows - cur.missing;
-  const refShares = fillZeroShares(Float64Array.from(keep, (code) => refCounts[code]! / nRef), PSI_ZERO_FILL);
-  const curShares = fillZeroShares(Float64Array.from(keep, (code) => cur.counts[code]! / nCur), PSI_ZERO_FILL);
+  const refShares = fillZeroShares(
+    Float64Array.from(keep, (code) => refCounts[code]! / nRef),
+    PSI_ZERO_FILL,
+  );
+  const curShares = fillZeroShares(
+    Float64Array.from(keep, (code) => cur.counts[code]! / nCur),
+    PSI_ZERO_FILL,
+  );
   return { ref, cur, status, reasons, test: CHI_SQUARE, statistic: chi.statistic, pValue: chi.pValue, psi: psi(refShares, curShares) };
 }
 

@@ -61,7 +61,12 @@ export function datasets(columns: readonly FixtureColumn[]): { reference: Column
     const data = c[which];
     if (c.kind === 'numerical') return { name: c.name, kind: 'numerical', values: decodeSample(data as Sample) };
     const codes = data as readonly (number | null)[];
-    return { name: c.name, kind: 'categorical', values: Float64Array.from(codes, (v) => (v === null ? Number.NaN : v)), categories: c.categories ?? [] };
+    return {
+      name: c.name,
+      kind: 'categorical',
+      values: Float64Array.from(codes, (v) => (v === null ? Number.NaN : v)),
+      categories: c.categories ?? [],
+    };
   };
   return { reference: columns.map((c) => side(c, 'reference')), current: columns.map((c) => side(c, 'current')) };
 }

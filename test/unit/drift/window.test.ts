@@ -49,23 +49,27 @@ const rowArb = fc.record(
 describe('drift window (ring buffer of raw feature values)', () => {
   it('holds exactly the last `capacity` rows, oldest first, decoding one-hot categories and marking omitted features NaN', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.array(rowArb, { minLength: 1, maxLength: 7 }), { maxLength: 12 }), (capacity, batches) => {
-        const window = createDriftWindow(LAYOUT, capacity);
-        for (const batch of batches) {
-          const { input, given, scores } = encode(batch);
-          window.append(batch.length, input, given, scores);
-        }
-        const all = batches.flat();
-        const expected = all.slice(Math.max(0, all.length - capacity));
-        const snapshot = window.snapshot();
-        expect(snapshot.rows).toBe(expected.length);
-        expect(snapshot.total).toBe(all.length);
-        expect(window.size).toBe(expected.length);
-        expect([...snapshot.columns[0]!]).toEqual(expected.map((r) => r.amount ?? NaN));
-        expect([...snapshot.columns[1]!]).toEqual(expected.map((r) => r.channel ?? NaN));
-        expect([...snapshot.columns[2]!]).toEqual(expected.map((r) => r.age ?? NaN));
-        expect([...snapshot.scores]).toEqual(expected.map((r) => r.score));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.array(rowArb, { minLength: 1, maxLength: 7 }), { maxLength: 12 }),
+        (capacity, batches) => {
+          const window = createDriftWindow(LAYOUT, capacity);
+          for (const batch of batches) {
+            const { input, given, scores } = encode(batch);
+            window.append(batch.length, input, given, scores);
+          }
+          const all = batches.flat();
+          const expected = all.slice(Math.max(0, all.length - capacity));
+          const snapshot = window.snapshot();
+          expect(snapshot.rows).toBe(expected.length);
+          expect(snapshot.total).toBe(all.length);
+          expect(window.size).toBe(expected.length);
+          expect([...snapshot.columns[0]!]).toEqual(expected.map((r) => r.amount ?? NaN));
+          expect([...snapshot.columns[1]!]).toEqual(expected.map((r) => r.channel ?? NaN));
+          expect([...snapshot.columns[2]!]).toEqual(expected.map((r) => r.age ?? NaN));
+          expect([...snapshot.scores]).toEqual(expected.map((r) => r.score));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -75,7 +79,11 @@ describe('drift window (ring buffer of raw feature values)', () => {
     const first = encode([{ amount: 1, channel: 1, age: 30, score: 0.5 }]);
     window.append(1, first.input, first.given, first.scores);
     const snapshot = window.snapshot();
-    const more = encode([{ amount: 2, score: 0.1 }, { amount: 3, score: 0.2 }, { amount: 4, score: 0.3 }]);
+    const more = encode([
+      { amount: 2, score: 0.1 },
+      { amount: 3, score: 0.2 },
+      { amount: 4, score: 0.3 },
+    ]);
     window.append(3, more.input, more.given, more.scores);
     expect([...snapshot.columns[0]!]).toEqual([1]);
     const { port1 } = new MessageChannel();

@@ -7,7 +7,14 @@ import { loadConfig } from '../../../src/config/index.js';
 import { METRIC_NAMES } from '../../../src/telemetry/metrics.js';
 import { loadYaml } from '../../alerts/load-yaml.js';
 import { loadRuleGroups, recordingRuleNames, REPO_ROOT } from '../../alerts/rule-file.js';
-import { allPanels, asPromQL, dashboardExpressions, dashboardFileNames, datasourceExpressions, loadDashboards } from '../../helpers/dashboards.js';
+import {
+  allPanels,
+  asPromQL,
+  dashboardExpressions,
+  dashboardFileNames,
+  datasourceExpressions,
+  loadDashboards,
+} from '../../helpers/dashboards.js';
 
 /**
  * The Compose stack, its Dockerfile and the dashboards, checked without a container engine or any
@@ -57,7 +64,7 @@ function containerPorts(service: Service): number[] {
 }
 
 describe('docker-compose.yml', () => {
-  it("gives ml-service a stop grace period longer than its whole shutdown budget (else it is killed mid-drain)", () => {
+  it('gives ml-service a stop grace period longer than its whole shutdown budget (else it is killed mid-drain)', () => {
     const service = compose.services['ml-service']!;
     const config = loadConfig({ ...service.environment });
     const grace = /^(\d+)s$/.exec(service.stop_grace_period ?? '');
@@ -104,7 +111,8 @@ describe('docker-compose.yml', () => {
       expect(existsSync(join(REPO_ROOT, 'docs/secrets.example', secret)), secret).toBe(true);
       expect(documented).toContain(`secrets/${secret}`);
     }
-    for (const [name, service] of services) for (const secret of service.secrets ?? []) expect(Object.keys(compose.secrets), name).toContain(secret);
+    for (const [name, service] of services)
+      for (const secret of service.secrets ?? []) expect(Object.keys(compose.secrets), name).toContain(secret);
     expect(read('.dockerignore').split('\n')).toContain('secrets');
   });
 
@@ -148,8 +156,12 @@ describe('docker-compose.yml', () => {
     const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as { metrics_generator: { storage: { remote_write: { url: string }[] } } };
     const alloyUrls = [...read('alloy-config.alloy').matchAll(/url\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
     const references: [string, string][] = [
-      ...prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets)).map((t): [string, string] => ['prometheus.yml', t]),
-      ...prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets)).map((t): [string, string] => ['prometheus.yml', t]),
+      ...prometheus.scrape_configs
+        .flatMap((job) => job.static_configs.flatMap((s) => s.targets))
+        .map((t): [string, string] => ['prometheus.yml', t]),
+      ...prometheus.alerting.alertmanagers
+        .flatMap((a) => a.static_configs.flatMap((s) => s.targets))
+        .map((t): [string, string] => ['prometheus.yml', t]),
       ...datasources.datasources.map((d): [string, string] => ['grafana-datasources.yml', new URL(d.url).host]),
       ...tempo.metrics_generator.storage.remote_write.map((w): [string, string] => ['tempo-config.yml', new URL(w.url).host]),
       ...alloyUrls.map((u): [string, string] => ['alloy-config.alloy', new URL(u).host]),
@@ -166,7 +178,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('every configuration file a command or a config names is mounted where it is looked for', () => {
-    const flagValue = (name: string, flag: string) => commandOf(compose.services[name]!).find((arg) => arg.startsWith(flag))?.slice(flag.length);
+    const flagValue = (name: string, flag: string) =>
+      commandOf(compose.services[name]!)
+        .find((arg) => arg.startsWith(flag))
+        ?.slice(flag.length);
     expect(containerPaths(compose.services['prometheus']!)).toContain(flagValue('prometheus', '--config.file='));
     expect(containerPaths(compose.services['prometheus']!)).toContain('/etc/prometheus/alert-rules.yml');
     expect(containerPaths(compose.services['alertmanager']!)).toContain(flagValue('alertmanager', '--config.file='));
@@ -199,7 +214,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('Tempo receives OTLP on every interface (since 2.7 the default is localhost) and Prometheus keeps exemplars', () => {
-    const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as { distributor: { receivers: { otlp: { protocols: Record<string, { endpoint: string }> } } } };
+    const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as {
+      distributor: { receivers: { otlp: { protocols: Record<string, { endpoint: string }> } } };
+    };
     expect(tempo.distributor.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } });
     expect(commandOf(compose.services['prometheus']!)).toContain('--enable-feature=exemplar-storage');
     expect(commandOf(compose.services['prometheus']!)).toContain('--web.enable-remote-write-receiver');
@@ -241,7 +258,9 @@ describe('Dockerfile', () => {
     const user = [...runtime.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user);
-    expect(runtime).toMatch(/^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 8000\) \+ '\/health'\)/m);
+    expect(runtime).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT \|\| 8000\) \+ '\/health'\)/m,
+    );
   });
 
   it('starts exactly as `npm start` does, without its build step', () => {
@@ -263,7 +282,21 @@ const dashboards = loadDashboards();
 const ruleExpressions = loadRuleGroups().flatMap((group) => group.rules.map((rule) => rule.expr));
 const datasourceExprs = datasourceExpressions();
 
-const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'and', 'or', 'unless', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'offset',
+  'and',
+  'or',
+  'unless',
+  'inf',
+  'nan',
+]);
 
 /**
  * The metric names an expression selects: identifiers left once strings, label matchers, ranges,
@@ -277,7 +310,13 @@ function metricNames(expr: string): string[] {
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
     .replace(/\boffset\s+\S+/g, ' ');
   return [...bare.matchAll(/(?<![\w.])[A-Za-z_:][\w:]*/g)]
-    .filter((m) => !bare.slice(m.index + m[0].length).trimStart().startsWith('('))
+    .filter(
+      (m) =>
+        !bare
+          .slice(m.index + m[0].length)
+          .trimStart()
+          .startsWith('('),
+    )
     .map((m) => m[0])
     .filter((name) => !KEYWORDS.has(name.toLowerCase()));
 }
@@ -312,7 +351,8 @@ describe('dashboards', () => {
   it('the committed JSON is what scripts/dashboards.ts generates (npm run dashboards:check)', () => {
     const rendered = renderDashboards();
     expect(dashboardFiles.sort()).toEqual([...rendered.keys()].sort());
-    for (const [name, text] of rendered) expect(readFileSync(join(DASHBOARDS_DIR, name), 'utf8'), `${name}: run npm run dashboards`).toBe(text);
+    for (const [name, text] of rendered)
+      expect(readFileSync(join(DASHBOARDS_DIR, name), 'utf8'), `${name}: run npm run dashboards`).toBe(text);
   });
 
   it('refers to data sources only by the fixed uids of grafana-datasources.yml', () => {
@@ -339,16 +379,18 @@ describe('dashboards', () => {
     const known = await exportedNames();
     const expressions = [...dashboards.flatMap(dashboardExpressions), ...ruleExpressions, ...datasourceExprs];
     expect(expressions.length).toBeGreaterThan(60);
-    const unknown = expressions.flatMap((expr) => metricNames(asPromQL(expr)).filter((name) => !known.has(name)).map((name) => `${name} in ${expr}`));
+    const unknown = expressions.flatMap((expr) =>
+      metricNames(asPromQL(expr))
+        .filter((name) => !known.has(name))
+        .map((name) => `${name} in ${expr}`),
+    );
     expect(unknown).toEqual([]);
   });
 
   it('the metric-name check sees through functions, aggregations, matchers and offsets', () => {
-    expect(metricNames('sum by (job, le) (rate(a_total{x="b c", y=~"d|e"}[5m] offset 1d)) / on (job) group_left () (b > 0.1) and c_1e3 or 1e-3')).toEqual([
-      'a_total',
-      'b',
-      'c_1e3',
-    ]);
+    expect(
+      metricNames('sum by (job, le) (rate(a_total{x="b c", y=~"d|e"}[5m] offset 1d)) / on (job) group_left () (b > 0.1) and c_1e3 or 1e-3'),
+    ).toEqual(['a_total', 'b', 'c_1e3']);
   });
 });
 

@@ -1,11 +1,5 @@
 import { ROOT_CONTEXT, SamplingDecision, SpanKind, trace, TraceFlags, type Context } from '@opentelemetry/api';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-  type Sampler,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { CappedSampler } from '../../../src/telemetry/capped-sampler.js';
 
@@ -27,7 +21,8 @@ function fakeClock(startMs = 1_000) {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-const decide = (sampler: Sampler, context: Context) => sampler.shouldSample(context, TRACE_ID, 'POST /predict', SpanKind.SERVER, {}, []).decision;
+const decide = (sampler: Sampler, context: Context) =>
+  sampler.shouldSample(context, TRACE_ID, 'POST /predict', SpanKind.SERVER, {}, []).decision;
 const sampledCount = (sampler: Sampler, context: Context, n: number) =>
   Array.from({ length: n }, () => decide(sampler, context)).filter((d) => d === SamplingDecision.RECORD_AND_SAMPLED).length;
 
@@ -67,7 +62,11 @@ describe('CappedSampler', () => {
 
   it("a caller's sampled flag spends a token like a root: parent-based sampling cannot bypass the cap", () => {
     const clock = fakeClock();
-    const sampler = new CappedSampler({ delegate: new ParentBasedSampler({ root: new AlwaysOffSampler() }), maxPerSecond: 3, now: clock.now });
+    const sampler = new CappedSampler({
+      delegate: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+      maxPerSecond: 3,
+      now: clock.now,
+    });
     expect(sampledCount(sampler, REMOTE_SAMPLED, 10)).toBe(3);
     expect(sampler.rateLimited).toBe(7);
     expect(decide(sampler, ROOT)).toBe(SamplingDecision.NOT_RECORD);
@@ -76,7 +75,11 @@ describe('CappedSampler', () => {
 
   it('children of a sampled local parent follow it, without spending tokens, even with the bucket empty', () => {
     const clock = fakeClock();
-    const sampler = new CappedSampler({ delegate: new ParentBasedSampler({ root: new AlwaysOnSampler() }), maxPerSecond: 1, now: clock.now });
+    const sampler = new CappedSampler({
+      delegate: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+      maxPerSecond: 1,
+      now: clock.now,
+    });
     expect(decide(sampler, ROOT)).toBe(SamplingDecision.RECORD_AND_SAMPLED);
     expect(sampledCount(sampler, LOCAL_SAMPLED, 50)).toBe(50);
     expect(decide(sampler, ROOT)).toBe(SamplingDecision.NOT_RECORD);

@@ -175,7 +175,9 @@ describe('the awkward values before the real parsers', () => {
     const text = await render('openmetrics', ...awkwardFamilies());
     const parsed = referenceParser!(text);
     expect(parsed.error).toBe('');
-    expect(parsed.samples.map((s) => [s.name, s.labels, s.value])).toEqual(parseExposition(text).samples.map((s) => [s.name, s.labels, s.value]));
+    expect(parsed.samples.map((s) => [s.name, s.labels, s.value])).toEqual(
+      parseExposition(text).samples.map((s) => [s.name, s.labels, s.value]),
+    );
     expect(byName(parsed.samples, 'awkward_value').map((s) => s.labels['case'])).toContain(AWKWARD_VALUE);
     expect(byName(parsed.samples, 'ml_feature_value_sum')[0]?.value).toBe(7120.5);
   });
@@ -199,18 +201,21 @@ describe("the service's metrics, fed a NaN score and a negative feature value th
     return metrics;
   };
 
-  it.each(FORMATS)('%s: ml_feature_value_sum stays >= 0, and the unscored row is the gap between predictions and scores', async (format) => {
-    const exposition = parseExposition(await scoreAwkwardRows().render(format));
-    const amount = { model_name: 'fraud-detection', feature_name: 'amount' };
-    expectConformantHistogram(exposition, 'ml_feature_value', amount);
-    expect(exposition.value('ml_feature_value_sum', amount)).toBe(120.5);
-    expect(exposition.value('ml_feature_value_bucket', { ...amount, le: '0' })).toBe(1);
-    for (const name of ['ml_prediction_scores', 'ml_confidence_scores']) {
-      expectConformantHistogram(exposition, name, LABELS);
-      expect(exposition.value(`${name}_count`, LABELS)).toBe(1);
-    }
-    expect(exposition.value('ml_predictions_total', { ...LABELS, status: 'success' })).toBe(2);
-  });
+  it.each(FORMATS)(
+    '%s: ml_feature_value_sum stays >= 0, and the unscored row is the gap between predictions and scores',
+    async (format) => {
+      const exposition = parseExposition(await scoreAwkwardRows().render(format));
+      const amount = { model_name: 'fraud-detection', feature_name: 'amount' };
+      expectConformantHistogram(exposition, 'ml_feature_value', amount);
+      expect(exposition.value('ml_feature_value_sum', amount)).toBe(120.5);
+      expect(exposition.value('ml_feature_value_bucket', { ...amount, le: '0' })).toBe(1);
+      for (const name of ['ml_prediction_scores', 'ml_confidence_scores']) {
+        expectConformantHistogram(exposition, name, LABELS);
+        expect(exposition.value(`${name}_count`, LABELS)).toBe(1);
+      }
+      expect(exposition.value('ml_predictions_total', { ...LABELS, status: 'success' })).toBe(2);
+    },
+  );
 
   it.runIf(promtool)('promtool check metrics accepts the whole text rendering', async () => {
     expect(promtoolCheck(await scoreAwkwardRows().render('text'))).toBe('');

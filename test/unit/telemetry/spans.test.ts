@@ -11,7 +11,9 @@ const contextManager = new AsyncLocalStorageContextManager();
 describe('inSpan', () => {
   beforeAll(() => {
     context.setGlobalContextManager(contextManager.enable());
-    trace.setGlobalTracerProvider(new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] }));
+    trace.setGlobalTracerProvider(
+      new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+    );
   });
   afterAll(() => {
     trace.disable();
@@ -20,7 +22,10 @@ describe('inSpan', () => {
   beforeEach(() => exporter.reset());
 
   const withRoot = <T>(sampled: boolean, work: () => T): T => {
-    const provider = new TracerProvider({ sampler: sampled ? new AlwaysOnSampler() : new AlwaysOffSampler(), spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const provider = new TracerProvider({
+      sampler: sampled ? new AlwaysOnSampler() : new AlwaysOffSampler(),
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
     const root = provider.getTracer('test').startSpan('root');
     try {
       return context.with(trace.setSpan(context.active(), root), work);
@@ -52,12 +57,20 @@ describe('inSpan', () => {
   });
 
   it('a client error: exception event and error.type, status left unset; a server error: status ERROR', async () => {
-    expect(() => withRoot(true, () => inSpan('validate', {}, () => {
-      throw new AppError('UNKNOWN_FEATURE', 'unknown feature "x"', 'features.x');
-    }))).toThrow(AppError);
-    await expect(withRoot(true, () => inSpan('model_inference', {}, async () => {
-      throw new Error('onnxruntime failed');
-    }))).rejects.toThrow('onnxruntime failed');
+    expect(() =>
+      withRoot(true, () =>
+        inSpan('validate', {}, () => {
+          throw new AppError('UNKNOWN_FEATURE', 'unknown feature "x"', 'features.x');
+        }),
+      ),
+    ).toThrow(AppError);
+    await expect(
+      withRoot(true, () =>
+        inSpan('model_inference', {}, async () => {
+          throw new Error('onnxruntime failed');
+        }),
+      ),
+    ).rejects.toThrow('onnxruntime failed');
     const [validate, inference] = exporter.getFinishedSpans().filter((s) => s.name !== 'root');
     expect(validate!.status.code).toBe(SpanStatusCode.UNSET);
     expect(validate!.attributes['error.type']).toBe('UNKNOWN_FEATURE');

@@ -15,7 +15,9 @@ describe('loadTracingConfig: TRACES_TRUST_REMOTE_PARENT and TRACES_MAX_SAMPLED_P
 
   it('refuses a cap that is not a positive integer and a flag that is not true/false, naming the variable', () => {
     for (const cap of ['0', '-1', '2.5', 'lots']) {
-      expect(() => loadTracingConfig({ TRACES_MAX_SAMPLED_PER_SECOND: cap })).toThrow(/^invalid environment: TRACES_MAX_SAMPLED_PER_SECOND=/);
+      expect(() => loadTracingConfig({ TRACES_MAX_SAMPLED_PER_SECOND: cap })).toThrow(
+        /^invalid environment: TRACES_MAX_SAMPLED_PER_SECOND=/,
+      );
     }
     expect(() => loadTracingConfig({ TRACES_TRUST_REMOTE_PARENT: 'no' })).toThrow(/^invalid environment: TRACES_TRUST_REMOTE_PARENT="no"/);
   });

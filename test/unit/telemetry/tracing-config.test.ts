@@ -24,7 +24,13 @@ describe('loadTracingConfig (OTEL_* variables)', () => {
       OTEL_TRACES_SAMPLER: 'always_on',
       OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, fastify',
     });
-    expect(config).toMatchObject({ disabled: true, serviceName: 'fraud-api', endpoint: 'http://tempo:4317', sampler: 'always_on', instrumentations: ['http', 'fastify'] });
+    expect(config).toMatchObject({
+      disabled: true,
+      serviceName: 'fraud-api',
+      endpoint: 'http://tempo:4317',
+      sampler: 'always_on',
+      instrumentations: ['http', 'fastify'],
+    });
   });
 
   it('refuses bad values with one line naming the variable', () => {

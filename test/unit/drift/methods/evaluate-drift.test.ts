@@ -1,13 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { STATTESTS, evaluateDrift, numericalColumn, prepareReference, type Column } from '../../../../src/drift/index.js';
 
-const ref = [numericalColumn('a', Array.from({ length: 200 }, (_, k) => k % 37)), numericalColumn('b', Array.from({ length: 200 }, (_, k) => (k * 7) % 11))];
-const cur = [numericalColumn('a', Array.from({ length: 150 }, (_, k) => k % 37)), numericalColumn('b', Array.from({ length: 150 }, (_, k) => (k * 5) % 11))];
+const ref = [
+  numericalColumn(
+    'a',
+    Array.from({ length: 200 }, (_, k) => k % 37),
+  ),
+  numericalColumn(
+    'b',
+    Array.from({ length: 200 }, (_, k) => (k * 7) % 11),
+  ),
+];
+const cur = [
+  numericalColumn(
+    'a',
+    Array.from({ length: 150 }, (_, k) => k % 37),
+  ),
+  numericalColumn(
+    'b',
+    Array.from({ length: 150 }, (_, k) => (k * 5) % 11),
+  ),
+];
 
 describe('prepareReference / evaluateDrift', () => {
   it('returns the report shape the CLI prints, keyed by column, in column order', () => {
     const report = evaluateDrift(prepareReference(ref), cur);
-    expect(Object.keys(report)).toEqual(['method', 'dataset_drift', 'share_of_drifted_columns', 'drifted_columns', 'number_of_columns', 'columns']);
+    expect(Object.keys(report)).toEqual([
+      'method',
+      'dataset_drift',
+      'share_of_drifted_columns',
+      'drifted_columns',
+      'number_of_columns',
+      'columns',
+    ]);
     expect(report.method).toBe('robust');
     expect(Object.keys(report.columns)).toEqual(['a', 'b']);
     expect(report.columns['a']).toMatchObject({

@@ -53,17 +53,39 @@ describe('Evidently’s test selection', () => {
   });
 
   it('a category absent from the reference: chisquare p = 0, drift, statistic reported as Number.MAX_VALUE with a reason', () => {
-    const ref: Column = { name: 'c', kind: 'categorical', values: Float64Array.from({ length: 300 }, (_, k) => k % 3), categories: ['a', 'b', 'c', 'd'] };
+    const ref: Column = {
+      name: 'c',
+      kind: 'categorical',
+      values: Float64Array.from({ length: 300 }, (_, k) => k % 3),
+      categories: ['a', 'b', 'c', 'd'],
+    };
     const cur: Column = { ...ref, values: Float64Array.from({ length: 100 }, (_, k) => k % 4) };
     const column = evaluateDrift(prepareReference([ref], EVIDENTLY), [cur]).columns['c']!;
-    expect(column).toMatchObject({ stattest: 'chisquare', p_value: 0, score: 0, drifted: true, statistic: Number.MAX_VALUE, unseen_ratio: 0.25 });
+    expect(column).toMatchObject({
+      stattest: 'chisquare',
+      p_value: 0,
+      score: 0,
+      drifted: true,
+      statistic: Number.MAX_VALUE,
+      unseen_ratio: 0.25,
+    });
     expect(column.reason).toMatch(/Infinity/);
   });
 
   it('an empty current window: insufficient data, score 1, no drift, no throw (Evidently raises)', () => {
-    const ref = numericalColumn('x', Array.from({ length: 50 }, (_, k) => k));
+    const ref = numericalColumn(
+      'x',
+      Array.from({ length: 50 }, (_, k) => k),
+    );
     const report = evaluateDrift(prepareReference([ref], EVIDENTLY), [numericalColumn('x', [Number.NaN, null, Infinity])]);
-    expect(report.columns['x']).toMatchObject({ status: 'insufficient_data', drifted: false, score: 1, p_value: 1, missing_ratio: 1, n_current: 0 });
+    expect(report.columns['x']).toMatchObject({
+      status: 'insufficient_data',
+      drifted: false,
+      score: 1,
+      p_value: 1,
+      missing_ratio: 1,
+      n_current: 0,
+    });
     expect(report.columns['x']!.reason).toMatch(/empty current window/);
     expect(report.dataset_drift).toBe(false);
   });
@@ -74,8 +96,14 @@ describe('Evidently’s test selection', () => {
   });
 
   it('minRows applies to evidently too: fewer current values give insufficient data and no drift', () => {
-    const ref = numericalColumn('x', Array.from({ length: 500 }, (_, k) => k % 50));
-    const cur = numericalColumn('x', Array.from({ length: 20 }, () => 1000));
+    const ref = numericalColumn(
+      'x',
+      Array.from({ length: 500 }, (_, k) => k % 50),
+    );
+    const cur = numericalColumn(
+      'x',
+      Array.from({ length: 20 }, () => 1000),
+    );
     const decided = evaluateDrift(prepareReference([ref], EVIDENTLY), [cur]);
     expect(decided.columns['x']).toMatchObject({ status: 'ok', drifted: true });
     const undecided = evaluateDrift(prepareReference([ref], { method: 'evidently', minRows: 30 }), [cur]);

@@ -7,7 +7,10 @@ const CATEGORIES = ['a', 'b', 'c', 'd'];
 const awkwardNumber = fc.oneof(
   { weight: 6, arbitrary: fc.double() },
   { weight: 3, arbitrary: fc.integer({ min: -3, max: 3 }) },
-  { weight: 2, arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-300) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(Number.NaN, Infinity, -Infinity, 0, -0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e-300),
+  },
 );
 const awkwardCode = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom(Number.NaN, -1, 2.5, 4, 99, Infinity));
 

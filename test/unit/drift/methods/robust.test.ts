@@ -24,7 +24,13 @@ interface Dataset {
   name: string;
   min_rows: number;
   columns: FixtureColumn[];
-  expected: { dataset_drift: boolean; share_of_drifted_columns: FixtureNumber; drifted_columns: string[]; number_of_columns: number; columns: Record<string, ExpectedColumn> };
+  expected: {
+    dataset_drift: boolean;
+    share_of_drifted_columns: FixtureNumber;
+    drifted_columns: string[];
+    number_of_columns: number;
+    columns: Record<string, ExpectedColumn>;
+  };
 }
 const fixture = loadFixture<{ datasets: Dataset[] }>('robust-datasets.json');
 
@@ -38,7 +44,12 @@ describe('method "robust" matches its Python re-implementation', () => {
       expectClose(report.share_of_drifted_columns, num(d.expected.share_of_drifted_columns), 'share');
       for (const [name, want] of Object.entries(d.expected.columns)) {
         const got = report.columns[name]!;
-        expect({ name, status: got.status, stattest: got.stattest, drifted: got.drifted }).toEqual({ name, status: want.status, stattest: want.stattest, drifted: want.drifted });
+        expect({ name, status: got.status, stattest: got.stattest, drifted: got.drifted }).toEqual({
+          name,
+          status: want.status,
+          stattest: want.stattest,
+          drifted: want.drifted,
+        });
         expectClose(got.statistic, num(want.statistic), `${name} statistic`);
         expectClose(got.p_value_raw!, num(want.p_value_raw), `${name} raw p`);
         expectClose(got.p_value!, num(want.p_value), `${name} BH p`);
@@ -104,7 +115,8 @@ describe('robust decisions', () => {
     expect(Math.abs(after.psi - before.psi)).toBeLessThan(0.01);
     expect(after.drifted).toBe(true);
     // The outlier stretches Evidently's bins over [min, 1e9]: every other value shares the first bin.
-    const evidentlyPsi = (cur: number[]) => evaluateDrift(prepareReference(reference, { method: 'evidently' }), [numericalColumn('x', cur)]).columns['x']!.psi;
+    const evidentlyPsi = (cur: number[]) =>
+      evaluateDrift(prepareReference(reference, { method: 'evidently' }), [numericalColumn('x', cur)]).columns['x']!.psi;
     expect(evidentlyPsi(window)).toBeGreaterThan(0.1);
     expect(evidentlyPsi(withOutlier)).toBeLessThan(0.01);
   });
@@ -153,10 +165,17 @@ describe('robust categorical columns', () => {
 
   it('reports unseen categories and missing values as their own signals, beside the reference rate', () => {
     const dictionary = new CategoryDictionary();
-    const refValues = dictionary.encode([...Array.from({ length: 950 }, (_, k) => (k % 2 ? 'a' : 'b')), ...Array.from({ length: 50 }, () => null)]);
+    const refValues = dictionary.encode([
+      ...Array.from({ length: 950 }, (_, k) => (k % 2 ? 'a' : 'b')),
+      ...Array.from({ length: 50 }, () => null),
+    ]);
     const reference: Column = { name: 'c', kind: 'categorical', values: refValues, categories: dictionary.categories };
     // The current window brings a new value: the dictionary grows, reference codes stay.
-    const curValues = dictionary.encode([...Array.from({ length: 160 }, (_, k) => (k % 2 ? 'a' : 'b')), ...Array.from({ length: 40 }, () => 'new'), ...Array.from({ length: 50 }, () => null)]);
+    const curValues = dictionary.encode([
+      ...Array.from({ length: 160 }, (_, k) => (k % 2 ? 'a' : 'b')),
+      ...Array.from({ length: 40 }, () => 'new'),
+      ...Array.from({ length: 50 }, () => null),
+    ]);
     const current: Column = { name: 'c', kind: 'categorical', values: curValues, categories: dictionary.categories };
     const r = robust([reference], [current]).columns['c']!;
     expect(r.unseen_ratio).toBeCloseTo(40 / 200, 15);

@@ -38,7 +38,6 @@ describe('bins match numpy', () => {
       expect([...rightClosedCounts(x, inner)]).toEqual(c.right_closed_counts);
     });
   }
-
 });
 
 describe('distinct values', () => {

@@ -23,7 +23,10 @@ describe('chi-square tests match scipy', () => {
     it(`chisquare (Evidently's goodness of fit) case ${k}`, () => {
       const nObs = c.observed.reduce((a, b) => a + b, 0);
       const nRef = c.reference.reduce((a, b) => a + b, 0);
-      const r = chiSquareGoodnessOfFit(c.observed, c.reference.map((v) => v * (nObs / nRef)));
+      const r = chiSquareGoodnessOfFit(
+        c.observed,
+        c.reference.map((v) => v * (nObs / nRef)),
+      );
       expectClose(r.statistic, num(c.statistic), 'statistic');
       expectClose(r.pValue, num(c.pvalue), 'p-value');
     });

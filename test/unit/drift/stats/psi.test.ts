@@ -19,8 +19,14 @@ describe('PSI and Jensen-Shannon match the Python reference', () => {
     it(`counts ${JSON.stringify(c.reference_counts).slice(0, 40)} vs ${JSON.stringify(c.current_counts).slice(0, 40)}`, () => {
       const r = Float64Array.from(c.reference_counts);
       const k = Float64Array.from(c.current_counts);
-      const rs = shares(r, r.reduce((a, b) => a + b, 0));
-      const ks = shares(k, k.reduce((a, b) => a + b, 0));
+      const rs = shares(
+        r,
+        r.reduce((a, b) => a + b, 0),
+      );
+      const ks = shares(
+        k,
+        k.reduce((a, b) => a + b, 0),
+      );
       expectClose(psi(fillZeroSharesEvidently(rs), fillZeroSharesEvidently(ks)), num(c.psi_evidently_fill), 'psi, Evidently fill');
       expectClose(psi(fillZeroShares(rs), fillZeroShares(ks)), num(c.psi_fixed_fill), 'psi, 1e-4 fill');
       expectClose(jensenShannonDistance(rs, ks), num(c.jensenshannon), 'jensenshannon');
