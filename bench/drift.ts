@@ -163,13 +163,11 @@ async function eventLoopLag(
     // values is the worst case of the exact KS computation, not what traffic looks like.
     const csv = (await readFile(`${root}/models/fraud-detection/v1.0/reference.csv`, 'utf8')).trim().split('\n');
     const header = csv[0]!.split(',');
-    const bodies = csv
-      .slice(1, 201)
-      .map((line) =>
-        JSON.stringify({
-          features: Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
-        }),
-      );
+    const bodies = csv.slice(1, 201).map((line) =>
+      JSON.stringify({
+        features: Object.fromEntries(line.split(',').map((cell, i) => [header[i]!, Number.isNaN(Number(cell)) ? cell : Number(cell)])),
+      }),
+    );
     const load = async (options: { connections: number; amount?: number; duration?: number }) => {
       const result = await autocannon({
         url: `${server.url}/predict`,

@@ -198,14 +198,12 @@ const badRequest: fc.Arbitrary<BadRequest> = fc.oneof(
       status: 415,
     })),
   // Duplicate keys: the last one wins, and it is bad.
-  fc
-    .constantFrom(...numeric)
-    .map((name) => ({
-      kind: 'duplicate-key',
-      path: '/predict' as const,
-      body: `{"features":{"${name}":1,"${name}":"x"}}`,
-      field: `features.${name}`,
-    })),
+  fc.constantFrom(...numeric).map((name) => ({
+    kind: 'duplicate-key',
+    path: '/predict' as const,
+    body: `{"features":{"${name}":1,"${name}":"x"}}`,
+    field: `features.${name}`,
+  })),
   // A good body under a content type we do not accept.
   fc
     .constantFrom(
