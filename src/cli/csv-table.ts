@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 // Not model/index.js: the CLI need not load onnxruntime.
-import { parseCsvRecords, type CsvRecord } from '../model/reference-data.js';
+import { readCsvRecords } from '../model/reference-data.js';
 
 /** A CSV file as raw strings per column; an empty cell is missing (null). */
 export interface CsvTable {
@@ -17,18 +16,7 @@ export class InputError extends Error {
 }
 
 export async function readCsvTable(path: string): Promise<CsvTable> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let records: CsvRecord[];
-  try {
-    records = parseCsvRecords(path, text);
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const records = await readCsvRecords(path, '', (message) => new InputError(message));
   const first = records[0];
   if (!first) throw new InputError(`${path}:1:1: empty file; expected a header row`);
   const header = first.record.map((h) => h.trim());

@@ -38,23 +38,30 @@ export function parseCsvRecords(path: string, text: string): CsvRecord[] {
 }
 
 /**
+ * Read and parse a CSV file; a file that cannot be read or parsed throws `makeError(message)` with
+ * a one-line message naming the file (`cannot read [what]: ENOENT`, or where the CSV breaks).
+ */
+export async function readCsvRecords(path: string, what: string, makeError: (message: string) => Error): Promise<CsvRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw makeError(`${path}: cannot read${what && ` ${what}`}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseCsvRecords(path, text);
+  } catch (err) {
+    throw makeError((err as Error).message);
+  }
+}
+
+/**
  * Read and validate `reference.csv`: a header naming every schema feature (any order, no other
  * columns), then one row per sample. Empty cells are missing values. Any problem throws a
  * StartupError of the form `path:line:column: problem`.
  */
 export async function loadReferenceData(path: string, schema: FeatureSchema): Promise<ReferenceData> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new StartupError(`${path}: cannot read reference data: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let records: CsvRecord[];
-  try {
-    records = parseCsvRecords(path, text);
-  } catch (err) {
-    throw new StartupError((err as Error).message);
-  }
+  const records = await readCsvRecords(path, 'reference data', (message) => new StartupError(message));
   const header = records[0];
   if (!header) throw new StartupError(`${path}:1:1: empty file; expected a header naming the features`);
 

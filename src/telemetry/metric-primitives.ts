@@ -148,13 +148,17 @@ export class CounterSeries {
   }
 }
 
-export class CounterFamily extends Family<CounterSeries> {
+/** A family whose series each hold one value (counters and gauges): one sample per series. */
+abstract class SingleValueFamily<S extends { readonly value: number }> extends Family<S> {
+  protected samples(): PromClientValue[] {
+    return this.series.map(({ labels, series }) => ({ labels, value: series.value }));
+  }
+}
+
+export class CounterFamily extends SingleValueFamily<CounterSeries> {
   protected readonly type = 'counter' as const;
   protected create() {
     return new CounterSeries();
-  }
-  protected samples(): PromClientValue[] {
-    return this.series.map(({ labels, series }) => ({ labels, value: series.value }));
   }
 }
 
@@ -171,13 +175,10 @@ export class GaugeSeries {
   }
 }
 
-export class GaugeFamily extends Family<GaugeSeries> {
+export class GaugeFamily extends SingleValueFamily<GaugeSeries> {
   protected readonly type = 'gauge' as const;
   protected create() {
     return new GaugeSeries();
-  }
-  protected samples(): PromClientValue[] {
-    return this.series.map(({ labels, series }) => ({ labels, value: series.value }));
   }
 }
 

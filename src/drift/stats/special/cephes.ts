@@ -402,32 +402,39 @@ function asymptoticSeries(a: number, x: number, lower: boolean): number {
   return res;
 }
 
-/** Regularized lower incomplete gamma P(a, x) (igam.h). */
-export function igam(a: number, x: number): number {
+/**
+ * The branches igam and igamc share in igam.h: domain errors, the edges (a = 0, x = 0, infinities)
+ * and the asymptotic series for a close to x. Returns P(a, x) when `lower`, else Q(a, x), or
+ * undefined when the caller's own series apply.
+ */
+function igamSharedCases(a: number, x: number, lower: boolean): number | undefined {
   if (Number.isNaN(a) || Number.isNaN(x)) return Number.NaN;
   if (x < 0 || a < 0) return Number.NaN;
-  if (a === 0) return x > 0 ? 1 : Number.NaN;
-  if (x === 0) return 0;
-  if (!Number.isFinite(a)) return Number.isFinite(x) ? 0 : Number.NaN;
-  if (!Number.isFinite(x)) return 1;
+  // P(a, x) tends to 0 where Q tends to 1 and back.
+  const atZero = lower ? 0 : 1;
+  const atInfinity = 1 - atZero;
+  if (a === 0) return x > 0 ? atInfinity : Number.NaN;
+  if (x === 0) return atZero;
+  if (!Number.isFinite(a)) return Number.isFinite(x) ? atZero : Number.NaN;
+  if (!Number.isFinite(x)) return atInfinity;
   const absxmaA = Math.abs(x - a) / a;
-  if (a > IGAM_SMALL && a < IGAM_LARGE && absxmaA < IGAM_SMALLRATIO) return asymptoticSeries(a, x, true);
-  if (a > IGAM_LARGE && absxmaA < IGAM_LARGERATIO / Math.sqrt(a)) return asymptoticSeries(a, x, true);
+  if (a > IGAM_SMALL && a < IGAM_LARGE && absxmaA < IGAM_SMALLRATIO) return asymptoticSeries(a, x, lower);
+  if (a > IGAM_LARGE && absxmaA < IGAM_LARGERATIO / Math.sqrt(a)) return asymptoticSeries(a, x, lower);
+  return undefined;
+}
+
+/** Regularized lower incomplete gamma P(a, x) (igam.h). */
+export function igam(a: number, x: number): number {
+  const shared = igamSharedCases(a, x, true);
+  if (shared !== undefined) return shared;
   if (x > 1.0 && x > a) return 1.0 - igamc(a, x);
   return igamSeries(a, x);
 }
 
 /** Regularized upper incomplete gamma Q(a, x) = 1 - P(a, x) (igam.h). */
 export function igamc(a: number, x: number): number {
-  if (Number.isNaN(a) || Number.isNaN(x)) return Number.NaN;
-  if (x < 0 || a < 0) return Number.NaN;
-  if (a === 0) return x > 0 ? 0 : Number.NaN;
-  if (x === 0) return 1;
-  if (!Number.isFinite(a)) return Number.isFinite(x) ? 1 : Number.NaN;
-  if (!Number.isFinite(x)) return 0;
-  const absxmaA = Math.abs(x - a) / a;
-  if (a > IGAM_SMALL && a < IGAM_LARGE && absxmaA < IGAM_SMALLRATIO) return asymptoticSeries(a, x, false);
-  if (a > IGAM_LARGE && absxmaA < IGAM_LARGERATIO / Math.sqrt(a)) return asymptoticSeries(a, x, false);
+  const shared = igamSharedCases(a, x, false);
+  if (shared !== undefined) return shared;
   if (x > 1.1) {
     if (x < a) return 1.0 - igamSeries(a, x);
     return igamcContinuedFraction(a, x);
