@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { HELP_OPTION, parseCommandLine, UsageError } from '../src/cli/command-line.js';
+import { ALERTMANAGER_NAMES, findBinary, INSTALL_RUNTIMES } from './runtimes.js';
 import { fastAlertmanagerConfig, fastPrometheusConfig, fastRules } from './stack/native-config.js';
 
 /** Each child's time to stop after SIGTERM before it gets SIGKILL. */
@@ -28,7 +29,8 @@ const USAGE = `usage: npm run stack [-- [--fast] [--service-port 8000] [--promet
        npm run stack -- --help
 
 Starts the service and, when installed, Prometheus (prometheus.yml, alert-rules.yml) and
-Alertmanager (alertmanager.yml) on 127.0.0.1, and prints their URLs. Slack and PagerDuty
+Alertmanager (alertmanager.yml) on 127.0.0.1, and prints their URLs. Prometheus and Alertmanager
+are taken from .runtimes/bin (bash scripts/install-runtimes.sh) before PATH. Slack and PagerDuty
 notifications go to a local receiver that prints them, unless secrets/slack_webhook_url and
 secrets/pagerduty_routing_key exist. --fast shortens for: durations and drift windows to seconds,
 for a demo with: npm run simulate -- --drift amount:*3. Generated configs and the Prometheus and
@@ -81,9 +83,9 @@ const PORTS = {
   receiver: Number(values['receiver-port']),
 };
 const state = resolve(values['state-dir']);
-const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
-/** Debian's package names it prometheus-alertmanager; upstream's releases and Homebrew, alertmanager. */
-const alertmanagerBin = ['prometheus-alertmanager', 'alertmanager'].find(has);
+/** .runtimes/bin (bash scripts/install-runtimes.sh: the versions docker-compose.yml runs) first, then PATH. */
+const alertmanagerBin = findBinary(ALERTMANAGER_NAMES);
+const prometheusBin = findBinary(['prometheus']);
 
 interface Part {
   readonly name: string;
@@ -252,19 +254,17 @@ async function up(): Promise<string[]> {
       `Alertmanager  http://127.0.0.1:${PORTS.alertmanager}${real ? '' : `  (notifications printed here, receiver on :${PORTS.receiver})`}`,
     );
   } else {
-    console.warn(
-      'alertmanager not installed: apt-get install -y --no-install-recommends prometheus-alertmanager (Debian), brew install alertmanager (macOS)',
-    );
+    console.warn(`alertmanager not installed: ${INSTALL_RUNTIMES} (Debian, Ubuntu), brew install alertmanager (macOS)`);
   }
 
-  if (has('prometheus')) {
+  if (prometheusBin) {
     const rules = await readFile(join(root, 'alert-rules.yml'), 'utf8');
     await writeFile(join(state, 'alert-rules.yml'), values.fast ? fastRules(rules) : rules);
     await writeFile(
       join(state, 'prometheus.yml'),
       fastPrometheusConfig(await readFile(join(root, 'prometheus.yml'), 'utf8'), PORTS.service, PORTS.alertmanager),
     );
-    const prometheus = start('prometheus', 'prometheus', [
+    const prometheus = start('prometheus', prometheusBin, [
       `--config.file=${join(state, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(state, 'prometheus')}`,
       `--web.listen-address=127.0.0.1:${PORTS.prometheus}`,
@@ -273,7 +273,7 @@ async function up(): Promise<string[]> {
     await waitReady(prometheus, `http://127.0.0.1:${PORTS.prometheus}/-/ready`);
     urls.push(`Prometheus    http://127.0.0.1:${PORTS.prometheus}  (alerts: /alerts)`);
   } else {
-    console.warn('prometheus not installed: apt-get install -y --no-install-recommends prometheus');
+    console.warn(`prometheus not installed: ${INSTALL_RUNTIMES} (Debian, Ubuntu), brew install prometheus (macOS)`);
   }
   return urls;
 }

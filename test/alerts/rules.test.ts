@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { binary, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { loadYaml } from './load-yaml.js';
 import { ALERT_TESTS_DIR, alertRules } from './rule-file.js';
 
@@ -45,7 +45,7 @@ describe.skipIf(!available)('promtool test rules', () => {
 
   it.each(TEST_FILES)('%s passes', (file) => {
     // rule_files in the test files are relative to the test file, whatever the working directory.
-    const run = spawnSync('promtool', ['test', 'rules', join(ALERT_TESTS_DIR, file)], { encoding: 'utf8' });
+    const run = spawnSync(binary('promtool'), ['test', 'rules', join(ALERT_TESTS_DIR, file)], { encoding: 'utf8' });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
   });
 });

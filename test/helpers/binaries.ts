@@ -1,14 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { ALERTMANAGER_NAMES, findBinary, INSTALL_RUNTIMES } from '../../scripts/runtimes.js';
 
-/** The first of `names` found on PATH, or undefined. */
-export function findBinary(names: readonly string[]): string | undefined {
-  return names.find((name) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0);
-}
+export { ALERTMANAGER_NAMES, findBinary } from '../../scripts/runtimes.js';
 
 /**
- * Whether a binary the test needs is installed, under any of its names. Under CI (CI=true) a
- * missing binary fails the run: those tests must run there. Locally the caller skips, and this
- * says so loudly.
+ * Whether a binary the test needs is installed, under any of its names, in .runtimes/bin or on
+ * PATH. Under CI (CI=true) a missing binary fails the run: those tests must run there. Locally the
+ * caller skips, and this says so loudly.
  */
 export function hasBinary(name: string | readonly string[], install: string): boolean {
   const names = typeof name === 'string' ? [name] : name;
@@ -19,20 +16,25 @@ export function hasBinary(name: string | readonly string[], install: string): bo
   return false;
 }
 
-export const PROMETHEUS_INSTALL = 'apt-get update && apt-get install -y --no-install-recommends prometheus';
+/**
+ * The path of `name` (one name or several), .runtimes/bin first; call it once `hasBinary` said
+ * there is one.
+ */
+export function binary(name: string | readonly string[], install: string = INSTALL_RUNTIMES): string {
+  const names = typeof name === 'string' ? [name] : name;
+  const found = findBinary(names);
+  if (found === undefined) throw new Error(`${names.join(' or ')} not found; install it with: ${install}`);
+  return found;
+}
 
 /**
- * Alertmanager's names: Debian's package installs `prometheus-alertmanager`; the upstream release
- * tarballs and Homebrew install `alertmanager`.
+ * Installs the versions that docker-compose.yml runs (Prometheus 3.5 and promtool, Alertmanager
+ * 0.33 and amtool, from Debian unstable) into .runtimes/bin.
  */
-export const ALERTMANAGER_NAMES: readonly string[] = ['prometheus-alertmanager', 'alertmanager'];
-export const ALERTMANAGER_INSTALL =
-  'apt-get update && apt-get install -y --no-install-recommends prometheus-alertmanager (Debian), brew install alertmanager (macOS), or a release from https://prometheus.io/download/';
+export const PROMETHEUS_INSTALL = INSTALL_RUNTIMES;
+export const ALERTMANAGER_INSTALL = INSTALL_RUNTIMES;
 
 /** The installed Alertmanager binary; call it once `hasBinary(ALERTMANAGER_NAMES, …)` said there is one. */
 export function alertmanagerBinary(): string {
-  const found = findBinary(ALERTMANAGER_NAMES);
-  if (found === undefined)
-    throw new Error(`Alertmanager not found (${ALERTMANAGER_NAMES.join(' or ')}); install it with: ${ALERTMANAGER_INSTALL}`);
-  return found;
+  return binary(ALERTMANAGER_NAMES, ALERTMANAGER_INSTALL);
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { binary } from './binaries.js';
 import { startLoopbackBinary } from './loopback-binary.js';
 import { poll } from './poll.js';
 
@@ -42,7 +43,7 @@ export async function startPrometheus(
   options: { files?: Record<string, string>; flags?: string[]; deadlineMs?: number } = {},
 ): Promise<RunningPrometheus> {
   const running = await startLoopbackBinary({
-    command: 'prometheus',
+    command: binary('prometheus'),
     name: 'prometheus',
     files: () => ({ 'prometheus.yml': config, ...options.files }),
     args: (dir, port) => [

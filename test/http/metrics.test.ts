@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postJson, startApp, type RunningApp } from '../helpers/app.js';
-import { hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { binary, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { parseExposition } from '../helpers/exposition.js';
 
 /** The seed exercise's metrics, verbatim: name -> [type, help, labels, buckets]. */
@@ -182,7 +182,7 @@ describe('GET /metrics', () => {
     await postJson(`${service.url}/predict`, { features: { amount: 'x' } });
     const { text } = await scrape(service.url);
     expect(text.length).toBeGreaterThan(1000);
-    const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    const result = spawnSync(binary('promtool'), ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });

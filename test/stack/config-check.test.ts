@@ -5,14 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../alerts/rule-file.js';
-import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, alertmanagerBinary, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import {
+  ALERTMANAGER_INSTALL,
+  ALERTMANAGER_NAMES,
+  alertmanagerBinary,
+  binary,
+  hasBinary,
+  PROMETHEUS_INSTALL,
+} from '../helpers/binaries.js';
 import { asPromQL, dashboardExpressions, datasourceExpressions, loadDashboards } from '../helpers/dashboards.js';
 import { poll } from '../helpers/poll.js';
 import { freePort } from '../helpers/prometheus.js';
 
 /**
  * The Prometheus and Alertmanager files checked by the tools that will load them (promtool and
- * amtool, from the Debian packages: Prometheus 2.42, Alertmanager 0.25), the dashboards' PromQL
+ * amtool, the versions docker-compose.yml runs: see findBinary), the dashboards' PromQL
  * parsed by promtool, and the routing tree and the inhibitions of a real Alertmanager. What needs
  * no binary (the alerts' labels, annotations and runbooks; the dashboards' metric names) is in
  * test/unit/ops.
@@ -27,13 +34,13 @@ const hasAlertmanager = hasBinary(ALERTMANAGER_NAMES, ALERTMANAGER_INSTALL);
 
 describe.skipIf(!hasPromtool)('promtool', () => {
   it('prometheus.yml is a valid configuration and its rule file (relative to it) loads', () => {
-    const result = run('promtool', ['check', 'config', 'prometheus.yml']);
+    const result = run(binary('promtool'), ['check', 'config', 'prometheus.yml']);
     expect(result.status, output(result)).toBe(0);
     expect(result.stdout).toMatch(/SUCCESS: 1 rule files found/);
   });
 
   it('alert-rules.yml passes promtool check rules', () => {
-    const result = run('promtool', ['check', 'rules', 'alert-rules.yml']);
+    const result = run(binary('promtool'), ['check', 'rules', 'alert-rules.yml']);
     expect(result.status, output(result)).toBe(0);
   });
 
@@ -44,7 +51,7 @@ describe.skipIf(!hasPromtool)('promtool', () => {
     try {
       const file = join(dir, 'dashboards.rules.yml');
       await writeFile(file, `groups:\n  - name: dashboards\n    rules:\n${rules}\n`);
-      const result = run('promtool', ['check', 'rules', file]);
+      const result = run(binary('promtool'), ['check', 'rules', file]);
       expect(result.status, output(result)).toBe(0);
       expect(result.stdout).toContain(`SUCCESS: ${expressions.length} rules found`);
     } finally {
@@ -57,7 +64,7 @@ describe.skipIf(!hasAmtool)('amtool', () => {
   // The *_file secrets are read when a notification is sent, not when the configuration is
   // loaded: check-config needs no secret files.
   it('alertmanager.yml passes amtool check-config, even with every secret file missing', async () => {
-    const result = run('amtool', ['check-config', 'alertmanager.yml']);
+    const result = run(binary('amtool'), ['check-config', 'alertmanager.yml']);
     expect(result.status, output(result)).toBe(0);
 
     const dir = await mkdtemp(join(tmpdir(), 'ml-service-amtool-'));
@@ -65,7 +72,7 @@ describe.skipIf(!hasAmtool)('amtool', () => {
       const text = readFileSync(join(REPO_ROOT, 'alertmanager.yml'), 'utf8').replace(/(_file: )\/run\/secrets\//g, `$1${dir}/missing/`);
       expect(text).toContain(`${dir}/missing/slack_webhook_url`);
       await writeFile(join(dir, 'alertmanager.yml'), text);
-      const missing = run('amtool', ['check-config', join(dir, 'alertmanager.yml')]);
+      const missing = run(binary('amtool'), ['check-config', join(dir, 'alertmanager.yml')]);
       expect(missing.status, output(missing)).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -73,7 +80,7 @@ describe.skipIf(!hasAmtool)('amtool', () => {
   });
 
   const routes = (...labels: string[]) => {
-    const result = run('amtool', ['config', 'routes', 'test', '--config.file=alertmanager.yml', ...labels]);
+    const result = run(binary('amtool'), ['config', 'routes', 'test', '--config.file=alertmanager.yml', ...labels]);
     expect(result.status, output(result)).toBe(0);
     return result.stdout.trim().split(',').sort();
   };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { hasBinary, PROMETHEUS_INSTALL } from '../../helpers/binaries.js';
+import { binary, hasBinary, PROMETHEUS_INSTALL } from '../../helpers/binaries.js';
 import { openMetricsReferenceParser, parseExposition, type Exposition, type Sample } from '../../helpers/exposition.js';
 import {
   CounterFamily,
@@ -37,7 +37,7 @@ async function render(format: ExpositionFormat, ...families: (CounterFamily | Ga
 }
 
 function promtoolCheck(text: string): string {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  const result = spawnSync(binary('promtool'), ['check', 'metrics'], { input: text, encoding: 'utf8' });
   return `${result.stdout}${result.stderr}${result.status === 0 ? '' : `exit ${String(result.status)}`}`;
 }
 
