@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 # ml-service image: compile TypeScript with the dev dependencies, run with production ones only.
-# Debian (glibc), not Alpine: onnxruntime-node ships no musl binaries. Node 20.20.2 is the last
-# Node 20 release, pinned to the exact patch tag.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+# Debian (glibc), not Alpine: onnxruntime-node ships no musl binaries. Node 24 LTS on Debian 13
+# (trixie), pinned to the exact patch tag. .ci/run runs the whole suite on the newest Node 24 too
+# (bash scripts/install-runtimes.sh, from the npm registry): 24.22.3 when this tag was set.
+ARG NODE_IMAGE=node:24.22.3-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# onnxruntime-node's postinstall would download GPU providers; npm 10 (this image's) runs it, so skip it.
+# onnxruntime-node's postinstall would download GPU providers; an npm before 11.19 runs it (newer
+# ones run no script that package.json's allowScripts does not allow), so skip it whatever the
+# image's npm.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-fund --no-audit

@@ -237,12 +237,12 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
   });
 
-  it('uses a pinned Debian slim Node 20 image (onnxruntime-node has no musl build)', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+  it('uses a pinned Debian slim Node 24 image (onnxruntime-node has no musl build)', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-(bookworm|trixie)-slim$/m);
     for (const stage of stages) expect(stage).toMatch(/^FROM \$\{NODE_IMAGE\} AS \w+$/m);
   });
 
-  it("skips onnxruntime-node's GPU download in both stages (npm 10 runs its postinstall) and copies .npmrc before npm ci", () => {
+  it("skips onnxruntime-node's GPU download in both stages (an npm before 11.19 runs its postinstall) and copies .npmrc before npm ci", () => {
     for (const stage of stages) {
       expect(stage).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
       expect(stage).toMatch(/^COPY package\.json package-lock\.json \.npmrc \.\/\n/m);
