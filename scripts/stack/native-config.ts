@@ -21,6 +21,8 @@ export function fastPrometheusConfig(text: string, servicePort: number, alertman
   config['alerting']['alertmanagers'][0]['static_configs'] = [{ targets: [`127.0.0.1:${alertmanagerPort}`] }];
   const jobs = (config['scrape_configs'] as Yaml[]).filter((job) => job['job_name'] !== 'prometheus');
   for (const job of jobs) {
+    // The compose file's ml-service job finds its replicas by DNS; here there is one, on loopback.
+    delete job['dns_sd_configs'];
     job['static_configs'] = [{ targets: [`127.0.0.1:${job['job_name'] === 'ml-service' ? servicePort : alertmanagerPort}`] }];
   }
   config['scrape_configs'] = jobs;

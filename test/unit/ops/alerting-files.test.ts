@@ -17,13 +17,23 @@ describe('prometheus.yml is easy to rewrite for a test stack', () => {
     global: Record<string, string>;
     rule_files: string[];
     alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    scrape_configs: { job_name: string; static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[] }[];
   };
 
-  it('scrapes ml-service, itself and Alertmanager, one static target each, and sends alerts to alertmanager:9093', () => {
-    const targets = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((s) => s.targets)]));
-    expect(targets).toEqual({ 'ml-service': ['ml-service:8000'], prometheus: ['localhost:9090'], alertmanager: ['alertmanager:9093'] });
-    for (const job of config.scrape_configs) expect(job.static_configs, job.job_name).toHaveLength(1);
+  it('scrapes ml-service (every replica, by DNS), itself and Alertmanager, and sends alerts to alertmanager:9093', () => {
+    const targets = Object.fromEntries(
+      config.scrape_configs.map((job) => [
+        job.job_name,
+        [
+          ...(job.static_configs ?? []).flatMap((s) => s.targets),
+          ...(job.dns_sd_configs ?? []).map((d) => `dns:${d.names.join()}:${d.port}`),
+        ],
+      ]),
+    );
+    expect(targets).toEqual({ 'ml-service': ['dns:ml-service:8000'], prometheus: ['localhost:9090'], alertmanager: ['alertmanager:9093'] });
+    // One kind of discovery per job: the test stacks replace it with one loopback target.
+    for (const job of config.scrape_configs)
+      expect((job.static_configs ?? []).length + (job.dns_sd_configs ?? []).length, job.job_name).toBe(1);
     expect(config.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((s) => s.targets))).toEqual(['alertmanager:9093']);
     expect(config.rule_files).toEqual(['alert-rules.yml']);
   });

@@ -84,8 +84,21 @@ describe('docker-compose.yml', () => {
 
   it('publishes every port on 127.0.0.1 only', () => {
     for (const [name, service] of services) {
-      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      for (const port of service.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:\d+(-\d+)?:\d+$/);
     }
+  });
+
+  it('ml-service scales (`docker compose up --scale ml-service=N`): no container name, a host port range, every replica scraped', () => {
+    const service = compose.services['ml-service'] as Service & { container_name?: string };
+    expect(service.container_name).toBeUndefined();
+    const [range] = service.ports!;
+    const [, first, last] = /^127\.0\.0\.1:(\d+)-(\d+):8000$/.exec(range!) ?? [];
+    expect(Number(last) - Number(first) + 1, `${range}: room for a few replicas`).toBeGreaterThanOrEqual(3);
+    // No other service waits for it, or names its container.
+    for (const [name, other] of services) expect(Object.keys(other.depends_on ?? {}), name).not.toContain('ml-service');
+    const prometheus = loadYaml(join(REPO_ROOT, 'prometheus.yml')) as { scrape_configs: { job_name: string; dns_sd_configs?: unknown }[] };
+    const job = prometheus.scrape_configs.find((j) => j.job_name === 'ml-service')!;
+    expect(job.dns_sd_configs).toEqual([{ names: ['ml-service'], type: 'A', port: 8000, refresh_interval: '15s' }]);
   });
 
   it('mounts files and directories that exist in the repository, read-only, and declared named volumes', () => {
@@ -150,14 +163,17 @@ describe('docker-compose.yml', () => {
   it('every host:port the configurations name is a service of the stack listening on that port', () => {
     const prometheus = loadYaml(join(REPO_ROOT, 'prometheus.yml')) as {
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-      scrape_configs: { static_configs: { targets: string[] }[] }[];
+      scrape_configs: { static_configs?: { targets: string[] }[]; dns_sd_configs?: { names: string[]; port: number }[] }[];
     };
     const datasources = loadYaml(join(REPO_ROOT, 'grafana-datasources.yml')) as { datasources: { url: string }[] };
     const tempo = loadYaml(join(REPO_ROOT, 'tempo-config.yml')) as { metrics_generator: { storage: { remote_write: { url: string }[] } } };
     const alloyUrls = [...read('alloy-config.alloy').matchAll(/url\s*=\s*"([^"]+)"/g)].map((m) => m[1]!);
     const references: [string, string][] = [
       ...prometheus.scrape_configs
-        .flatMap((job) => job.static_configs.flatMap((s) => s.targets))
+        .flatMap((job) => [
+          ...(job.static_configs ?? []).flatMap((s) => s.targets),
+          ...(job.dns_sd_configs ?? []).flatMap((d) => d.names.map((name) => `${name}:${d.port}`)),
+        ])
         .map((t): [string, string] => ['prometheus.yml', t]),
       ...prometheus.alerting.alertmanagers
         .flatMap((a) => a.static_configs.flatMap((s) => s.targets))
