@@ -16,11 +16,24 @@
  * then runs interleaved in alternating order; time per operation = run time ÷ operations, median
  * over runs. Afterwards the rendered samples of every variant (_bucket, _sum, _count; the counter's
  * value) must be identical and match the number of updates made.
+ *
+ * Then the fleet drift bins (src/drift/fleet-bins.ts): what counting one scored row in the bins of
+ * every feature of the embedded model adds on the request path (BinCounts.append, 12 features,
+ * the rows of its reference.csv encoded as /predict encodes them), one row per call (POST /predict)
+ * and 100 rows per call (a batch), beside the drift window's append that runs in the same place.
+ * Afterwards every feature's bin counts must add up to the rows appended.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Counter, Histogram } from 'prom-client';
+import { createBinCounts, referenceBins, type BinCounts } from '../src/drift/fleet-bins.js';
+import { modelReference } from '../src/drift/model-drift.js';
+import { createDriftWindow, type DriftWindow } from '../src/drift/window.js';
+import { PACKAGED_MODELS_DIR } from '../src/config/index.js';
+import { compileFeatureSchema } from '../src/model/feature-schema.js';
+import { encodeReference, loadReferenceData } from '../src/model/reference-data.js';
+import { readSchemaFile } from '../src/model/schema-file.js';
 import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from '../src/telemetry/metric-primitives.js';
 import { CAN_PIN, median } from './lib.js';
 import { table } from './telemetry-measure.js';
@@ -177,6 +190,112 @@ function variants(values: Float64Array): Variant[] {
   ];
 }
 
+/** Rows of an encoded batch cycled through; a multiple of every batch size used. */
+const BIN_ROWS = 4000;
+
+interface EncodedRows {
+  readonly width: number;
+  readonly features: number;
+  readonly input: Float32Array;
+  readonly given: Uint8Array;
+  readonly scores: Float32Array;
+}
+
+// One loop per variant, as above. `batch` rows per call, walking through the encoded rows.
+function appendBins(bins: BinCounts, rows: EncodedRows, batch: number, n: number): void {
+  for (let i = 0; i < n; i += batch) {
+    const r = i % BIN_ROWS;
+    bins.append(batch, rows.input.subarray(r * rows.width, (r + batch) * rows.width), rows.given.subarray(r * rows.features));
+  }
+}
+function appendWindow(window: DriftWindow, rows: EncodedRows, batch: number, n: number): void {
+  for (let i = 0; i < n; i += batch) {
+    const r = i % BIN_ROWS;
+    window.append(
+      batch,
+      rows.input.subarray(r * rows.width, (r + batch) * rows.width),
+      rows.given.subarray(r * rows.features),
+      rows.scores.subarray(r),
+    );
+  }
+}
+
+/** The embedded model's reference rows, encoded as the request path encodes them (every feature given). */
+async function embeddedModel() {
+  const dir = `${PACKAGED_MODELS_DIR}/fraud-detection/v1.0`;
+  const schema = compileFeatureSchema(await readSchemaFile(`${dir}/schema.json`));
+  const reference = await loadReferenceData(`${dir}/reference.csv`, schema);
+  const encoded = encodeReference(reference, schema);
+  const features = schema.features.length;
+  const rows: EncodedRows = {
+    width: schema.width,
+    features,
+    input: encoded.subarray(0, BIN_ROWS * schema.width),
+    given: new Uint8Array(BIN_ROWS * features).fill(1),
+    scores: new Float32Array(BIN_ROWS).fill(0.5),
+  };
+  const bins = referenceBins(
+    modelReference({ modelName: 'fraud-detection', modelVersion: 'v1.0', layout: schema.layout, columns: reference.columns, scores: [] })
+      .columns,
+  );
+  return { layout: schema.layout, bins, rows };
+}
+
+async function runBinsBench(n: number, runs: number): Promise<{ lines: string[]; pass: boolean; json: unknown }> {
+  const { layout, bins, rows } = await embeddedModel();
+  const variants = [1, 100].flatMap((batch) => {
+    const counts = createBinCounts(layout, bins);
+    const window = createDriftWindow(layout, 1000);
+    return [
+      {
+        name: `fleet bins, ${batch} row${batch > 1 ? 's' : ''} per call`,
+        batch,
+        counts,
+        run: (k: number) => appendBins(counts, rows, batch, k),
+      },
+      {
+        name: `drift window (for comparison), ${batch} row${batch > 1 ? 's' : ''} per call`,
+        batch,
+        counts: undefined,
+        run: (k: number) => appendWindow(window, rows, batch, k),
+      },
+    ];
+  });
+  for (let i = 0; i < WARM_UP_RUNS; i++) for (const v of variants) v.run(n);
+  const nsPerRow = new Map(variants.map((v) => [v, [] as number[]]));
+  for (let r = 0; r < runs; r++) {
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const t0 = process.hrtime.bigint();
+      v.run(n);
+      nsPerRow.get(v)!.push(Number(process.hrtime.bigint() - t0) / n);
+    }
+  }
+  const appended = n * (WARM_UP_RUNS + runs);
+  const sums = variants.flatMap((v) =>
+    v.counts === undefined
+      ? []
+      : bins.map((feature, f) =>
+          v.counts.counts.subarray(v.counts.starts[f]!, v.counts.starts[f]! + feature.bins.length).reduce((a, b) => a + b, 0),
+        ),
+  );
+  const pass = sums.every((sum) => sum === appended);
+  const lines = [
+    `Fleet drift bins, ${bins.length} features (${bins.reduce((a, b) => a + b.bins.length, 0)} bins), ns per scored row, median (min–max) of ${runs} runs × ${n.toLocaleString('en')} rows:`,
+    '',
+    table(
+      ['variant', 'ns/row'],
+      variants.map((v) => {
+        const times = nsPerRow.get(v)!;
+        return [v.name, `${median(times).toFixed(1)} (${Math.min(...times).toFixed(1)}–${Math.max(...times).toFixed(1)})`];
+      }),
+    ),
+    '',
+    `Every feature's bin counts add up to the ${appended.toLocaleString('en')} rows appended: ${pass ? 'yes' : '**no**'}.`,
+  ];
+  const json = variants.map((v) => ({ variant: v.name, nsPerRow: nsPerRow.get(v)!, medianNsPerRow: median(nsPerRow.get(v)!) }));
+  return { lines, pass, json };
+}
+
 export async function runMetricsBench(options: MetricsBenchOptions): Promise<void> {
   const { operations: n, runs } = options;
   const loadBefore = loadavg()[0]!.toFixed(2);
@@ -243,6 +362,9 @@ export async function runMetricsBench(options: MetricsBenchOptions): Promise<voi
     '',
     ...checks.map((c) => `Same counts, ${c.kind}: ${c.pass ? 'yes' : '**no**'} (${c.detail}).`),
   );
+  // Rows are a tenth as many as metric updates: one row does about 12 to 40 times the work.
+  const binsBench = await runBinsBench(Math.max(BIN_ROWS, Math.round(n / 10 / BIN_ROWS) * BIN_ROWS), runs);
+  lines.push('', ...binsBench.lines);
   const text = lines.join('\n');
   console.log(`\n${text}`);
   await mkdir(`${root}/bench/results`, { recursive: true });
@@ -255,9 +377,10 @@ export async function runMetricsBench(options: MetricsBenchOptions): Promise<voi
     loadAverage: { before: loadBefore, after: loadAfter },
     results: all.map((v) => ({ kind: v.kind, variant: v.name, nsPerOp: nsPerOp.get(v)!, medianNsPerOp: median(nsPerOp.get(v)!) })),
     checks,
+    fleetBins: { results: binsBench.json, countsAddUp: binsBench.pass },
   };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
   await writeFile(`${base}.md`, `# Metric-update benchmark, ${new Date().toISOString()}\n\n${text}\n`);
   console.log(`results written to ${base}.json and .md`);
-  if (checks.some((c) => !c.pass)) process.exitCode = 1;
+  if (checks.some((c) => !c.pass) || !binsBench.pass) process.exitCode = 1;
 }

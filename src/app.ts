@@ -13,6 +13,7 @@ import { loadShedding } from './routes/load-shedding.js';
 import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
+import { publishDriftBins } from './telemetry/drift-bins.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
 import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
@@ -117,9 +118,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
 
-    // Drift: each scored row is copied into its model's window on the request path (O(features),
-    // no allocation); a worker thread compares windows with the references every interval.
-    // drift/ does not import telemetry: its reports and runs reach the metrics through these callbacks.
+    // Drift: each scored row is copied into its model's window and counted in its fleet bins on the
+    // request path (O(features), no allocation); a worker thread compares windows with the
+    // references every interval. drift/ does not import telemetry: its reports, runs and bin
+    // counts reach the metrics through these callbacks (no metrics, no bin counting).
     const drift = config.drift.enabled
       ? createDriftMonitor(registry.list(), {
           windowSize: config.drift.windowSize,
@@ -130,6 +132,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           ...(metrics && {
             onReport: (report, featureNames) => publishDriftReport(metrics, featureNames, report),
             onRun: (modelName, modelVersion, outcome) => recordDriftRun(metrics, modelName, modelVersion, outcome),
+            onBins: (modelName, modelVersion, bins) => publishDriftBins(metrics, modelName, modelVersion, bins),
           }),
           ...(overrides.createDriftJob && { createJob: overrides.createDriftJob }),
         })

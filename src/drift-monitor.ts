@@ -1,7 +1,8 @@
 import type { LoadedModel } from './model/index.js';
 import { createDriftJob, type DriftJob, type DriftJobOptions, type DriftRunOutcome } from './drift/job.js';
+import { createBinCounts, referenceBins, type BinCounts } from './drift/fleet-bins.js';
 import { modelReference, type ModelDriftOptions, type ModelDriftReport } from './drift/model-drift.js';
-import { createDriftWindow, type DriftWindow } from './drift/window.js';
+import { createDriftWindow } from './drift/window.js';
 import { createRateLimitedWarner, type WarnSink } from './telemetry/rate-limited-log.js';
 
 export interface DriftMonitorOptions extends ModelDriftOptions {
@@ -17,11 +18,16 @@ export interface DriftMonitorOptions extends ModelDriftOptions {
   readonly onRun?: (modelName: string, modelVersion: string, outcome: DriftRunOutcome) => void;
   /** Builds the job (default createDriftJob); tests keep the job to evaluate without the timer. */
   readonly createJob?: (options: DriftJobOptions) => DriftJob;
+  /**
+   * Count every scored row in each model's fleet bins (drift/fleet-bins.ts) and hand each model's
+   * counts over once, at creation (app.ts exports them as metrics). Without it nothing is counted.
+   */
+  readonly onBins?: (modelName: string, modelVersion: string, bins: BinCounts) => void;
 }
 
 /** The live drift monitor: windows filled by /predict, evaluated by a background job. */
 export interface DriftMonitor {
-  /** Copy a scored batch into its model's window (the request path: no allocation). */
+  /** Copy a scored batch into its model's window and count it in its bins (the request path: no allocation). */
   record(model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array): void;
   /** The model's latest report, if one was computed yet (GET /drift). */
   latest(modelName: string, modelVersion: string): ModelDriftReport | undefined;
@@ -34,24 +40,32 @@ export interface DriftMonitor {
 /**
  * One window and one reference per model, both read through the model's own row layout; a job
  * compares them every interval in a worker thread. App layer, like app.ts: drift/ never sees the
- * model registry, and the reports reach telemetry only through `onReport` and `onRun`.
+ * model registry, and the reports and bin counts reach telemetry only through `onReport`, `onRun`
+ * and `onBins`.
  */
 export function createDriftMonitor(models: readonly LoadedModel[], options: DriftMonitorOptions): DriftMonitor {
-  const windows = new Map<LoadedModel, DriftWindow>(models.map((m) => [m, createDriftWindow(m.schema.layout, options.windowSize)]));
+  // The reference is rounded and binned here, once, in the main thread: the worker prepares the
+  // same columns with the same functions, so the fleet bins are exactly the robust method's.
+  const monitored = new Map(
+    models.map((m) => {
+      const reference = modelReference({
+        modelName: m.name,
+        modelVersion: m.version,
+        layout: m.schema.layout,
+        columns: m.reference.columns,
+        scores: m.referencePredictions,
+      });
+      const window = createDriftWindow(m.schema.layout, options.windowSize);
+      const bins = options.onBins ? createBinCounts(m.schema.layout, referenceBins(reference.columns)) : undefined;
+      if (bins) options.onBins?.(m.name, m.version, bins);
+      return [m, { reference, window, bins }] as const;
+    }),
+  );
   const featureNames = new Map(models.map((m) => [`${m.name}@${m.version}`, new Set(m.schema.names)]));
   const latest = new Map<string, ModelDriftReport>();
   const warnings = createRateLimitedWarner(options.log, 60_000);
   const job = (options.createJob ?? createDriftJob)({
-    models: [...windows].map(([model, window]) => ({
-      reference: modelReference({
-        modelName: model.name,
-        modelVersion: model.version,
-        layout: model.schema.layout,
-        columns: model.reference.columns,
-        scores: model.referencePredictions,
-      }),
-      window,
-    })),
+    models: [...monitored.values()].map(({ reference, window }) => ({ reference, window })),
     intervalMs: options.intervalMs,
     method: options.method,
     minRows: options.minRows,
@@ -71,7 +85,12 @@ export function createDriftMonitor(models: readonly LoadedModel[], options: Drif
       }),
   });
   return {
-    record: (model, rows, input, given, scores) => windows.get(model)?.append(rows, input, given, scores),
+    record(model, rows, input, given, scores) {
+      const entry = monitored.get(model);
+      if (!entry) return;
+      entry.window.append(rows, input, given, scores);
+      entry.bins?.append(rows, input, given);
+    },
     latest: (name, version) => latest.get(`${name}@${version}`),
     start: () => job.start(),
     close: () => job.close(),

@@ -1,9 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StartupError } from '../errors.js';
-import { compileFeatureSchema, modelSchemaFile, type FeatureSchema } from './feature-schema.js';
+import { compileFeatureSchema, type FeatureSchema } from './feature-schema.js';
 import { loadOnnxModel, type OnnxOptions, type OnnxScorer } from './onnx-model.js';
 import { encodeReference, loadReferenceData, type ReferenceData } from './reference-data.js';
+import { readSchemaFile } from './schema-file.js';
 
 export interface LoadedModel {
   readonly name: string;
@@ -111,38 +112,6 @@ async function scoreReference(
     throw new StartupError(`${modelPath}: output for reference row ${bad + 1} is ${scores[bad]}, not a probability in [0, 1]`);
   }
   return scores;
-}
-
-async function readSchemaFile(path: string) {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new StartupError(`${path}: cannot read schema: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new StartupError(`${path}${jsonErrorPosition(text, err as Error)}: invalid JSON: ${(err as Error).message}`);
-  }
-  const parsed = modelSchemaFile.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-    throw new StartupError(`${path}: ${where}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-/** ":line:column" of a JSON.parse error, from the "position N" V8 puts in its message. */
-function jsonErrorPosition(text: string, err: Error): string {
-  const match = /position (\d+)/.exec(err.message);
-  if (!match) return '';
-  const before = text.slice(0, Number(match[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `:${line}:${column}`;
 }
 
 async function listDirectories(dir: string, label: string): Promise<string[]> {

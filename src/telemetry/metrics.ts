@@ -44,6 +44,9 @@ export const METRIC_NAMES = {
   driftLastSuccess: 'ml_drift_last_success_timestamp_seconds',
   driftEvaluationDuration: 'ml_drift_evaluation_duration_seconds',
   driftRuns: 'ml_drift_runs_total',
+  driftBinRows: 'ml_drift_bin_rows_total',
+  driftReferenceBinRatio: 'ml_drift_reference_bin_ratio',
+  driftBinUpperEdge: 'ml_drift_bin_upper_edge',
 } as const;
 
 /** Seed buckets, verbatim from the exercise. */
@@ -61,6 +64,7 @@ const HTTP_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 const MODEL_LABELS = ['model_name', 'model_version'] as const;
 const DRIFT_FEATURE_LABELS = [...MODEL_LABELS, 'feature_name'] as const;
 const DRIFT_TEST_LABELS = [...DRIFT_FEATURE_LABELS, 'stattest'] as const;
+const DRIFT_BIN_LABELS = [...DRIFT_FEATURE_LABELS, 'bin'] as const;
 
 /** HTTP methods kept as label values; anything else is "_OTHER", as the semantic conventions say. */
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'] as const;
@@ -115,6 +119,9 @@ export interface Metrics {
   readonly driftLastSuccess: GaugeFamily;
   readonly driftEvaluationDuration: HistogramFamily;
   readonly driftRuns: CounterFamily;
+  readonly driftBinRows: CounterFamily;
+  readonly driftReferenceBinRatio: GaugeFamily;
+  readonly driftBinUpperEdge: GaugeFamily;
   /** Render everything in one exposition format. */
   render(format: ExpositionFormat): Promise<string>;
   readonly contentType: Record<ExpositionFormat, string>;
@@ -228,6 +235,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
       DRIFT_DURATION_BUCKETS,
     ),
     driftRuns: new CounterFamily(METRIC_NAMES.driftRuns, 'Scheduled drift evaluations by outcome', [...MODEL_LABELS, 'outcome']),
+    driftBinRows: new CounterFamily(
+      METRIC_NAMES.driftBinRows,
+      'Scored rows by the bin of a feature value, in bins fixed from the reference (summable over replicas)',
+      DRIFT_BIN_LABELS,
+    ),
+    driftReferenceBinRatio: new GaugeFamily(
+      METRIC_NAMES.driftReferenceBinRatio,
+      "The reference's share per bin: value bins among its non-missing values, missing among all its rows",
+      DRIFT_BIN_LABELS,
+    ),
+    driftBinUpperEdge: new GaugeFamily(
+      METRIC_NAMES.driftBinUpperEdge,
+      'Upper edge (inclusive) of a numeric feature bin; the last bin is open and has none',
+      DRIFT_BIN_LABELS,
+    ),
   };
 
   // Every series a dashboard or alert divides by exists from the start, at zero.
