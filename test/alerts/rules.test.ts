@@ -69,8 +69,16 @@ describe('the rule unit tests cover every alert', () => {
   });
 
   it('every drift alert waits (for:) and has hysteresis: keep_firing_for or a lower threshold while it fires', () => {
-    const drift = ALERTS.filter((rule) => rule.group === 'ml-service-drift' && rule.alert !== 'DriftEvaluationStale');
-    expect(drift.map((rule) => rule.alert).sort()).toEqual(['DatasetDriftDetected', 'FeatureDriftDetected', 'PredictionDriftDetected']);
+    const drift = ALERTS.filter(
+      (rule) => (rule.group === 'ml-service-drift' || rule.group === 'ml-service-fleet-drift') && rule.alert !== 'DriftEvaluationStale',
+    );
+    expect(drift.map((rule) => rule.alert).sort()).toEqual([
+      'DatasetDriftDetected',
+      'FeatureDriftDetected',
+      'FleetDatasetDrift',
+      'FleetFeatureDrift',
+      'PredictionDriftDetected',
+    ]);
     for (const rule of drift) {
       expect(rule.for, rule.alert).toMatch(/^\d+[smh]$/);
       const selfReference = new RegExp(`ALERTS\\{alertname="${rule.alert}", alertstate="firing"\\}`);
@@ -79,7 +87,13 @@ describe('the rule unit tests cover every alert', () => {
   });
 
   it('each drift alert is tested firing at several times in one case (it does not flap) and resolved later', () => {
-    for (const name of ['FeatureDriftDetected', 'DatasetDriftDetected', 'PredictionDriftDetected']) {
+    for (const name of [
+      'FeatureDriftDetected',
+      'DatasetDriftDetected',
+      'PredictionDriftDetected',
+      'FleetFeatureDrift',
+      'FleetDatasetDrift',
+    ]) {
       const byTest = new Map<string, AlertCase[]>();
       for (const c of cases.filter((c) => c.alertname === name)) {
         const key = `${c.file}/${c.test}`;

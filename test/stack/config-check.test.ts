@@ -225,4 +225,38 @@ describe.skipIf(!hasAlertmanager)('a real Alertmanager with alertmanager.yml', (
     expect(states.get(`HighErrorRate/warning/${job}/fraud-detection`)).toBe('suppressed');
     expect(states.get(`HighErrorRate/warning/${job}/other-model`)).toBe('active');
   });
+
+  it('a fleet drift alert silences the per-replica drift alerts of its model (and feature), not of another feature', async () => {
+    const job = 'fleet-inhibition-test';
+    const model = { job, model_name: 'fraud-detection', model_version: 'v1.0', severity: 'warning' };
+    const instances = ['ml-service-0:8000', 'ml-service-1:8000', 'ml-service-2:8000'];
+    await post([
+      { ...model, alertname: 'FleetFeatureDrift', feature_name: 'amount' },
+      ...instances.map((instance) => ({ ...model, alertname: 'FeatureDriftDetected', instance, feature_name: 'amount' })),
+      ...instances.map((instance) => ({ ...model, alertname: 'DatasetDriftDetected', instance })),
+      { ...model, alertname: 'FeatureDriftDetected', instance: instances[0]!, feature_name: 'age' },
+      { ...model, alertname: 'FeatureDriftDetected', instance: instances[0]!, feature_name: 'amount', model_version: 'v2.0' },
+    ]);
+    let states: Record<string, string> = {};
+    await poll(
+      async () => {
+        const alerts = ((await (await fetch(`${url}/api/v2/alerts`)).json()) as ApiAlert[]).filter((a) => a.labels['job'] === job);
+        states = Object.fromEntries(
+          alerts.map((a) => [
+            [a.labels['alertname'], a.labels['model_version'], a.labels['instance'] ?? '', a.labels['feature_name'] ?? ''].join('/'),
+            a.status.state,
+          ]),
+        );
+        return Object.values(states).filter((s) => s === 'suppressed').length >= 6;
+      },
+      { deadlineMs: 10_000, what: 'six suppressed per-replica drift alerts', intervalMs: 100, detail: () => JSON.stringify(states) },
+    );
+    expect(states).toEqual({
+      'FleetFeatureDrift/v1.0//amount': 'active',
+      ...Object.fromEntries(instances.map((i) => [`FeatureDriftDetected/v1.0/${i}/amount`, 'suppressed'])),
+      ...Object.fromEntries(instances.map((i) => [`DatasetDriftDetected/v1.0/${i}/`, 'suppressed'])),
+      [`FeatureDriftDetected/v1.0/${instances[0]}/age`]: 'active',
+      [`FeatureDriftDetected/v2.0/${instances[0]}/amount`]: 'active',
+    });
+  });
 });
