@@ -109,7 +109,12 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
 
     // While the alert fires (so ALERTS has series too): every dashboard query returns data.
     const empty: string[] = [];
+    // The fleet PSI needs at least 1000 values in its window; this test sends fewer, so that its
+    // single replica's FeatureDriftDetected is not inhibited by FleetFeatureDrift. The fleet
+    // expressions are checked the same way by test/stack/fleet.e2e.test.ts.
+    const needsFleetTraffic = (expr: string) => /ml:drift_(psi|features_drifted):/.test(expr);
     for (const { where, expr } of await dashboardExpressions()) {
+      if (needsFleetTraffic(expr)) continue;
       if ((await prometheus.query(expr)).length === 0) empty.push(`${where}: ${expr}`);
     }
     // Every recording rule returns data, and every metric an alert reads exists.
@@ -117,6 +122,7 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
     const names = new Set<string>();
     for (const rule of groups.flatMap((g) => g['rules'] as Yaml[])) {
       if (rule['record']) {
+        if (needsFleetTraffic(rule['record'] as string)) continue;
         if ((await prometheus.query(rule['expr'] as string)).length === 0) empty.push(`recording rule ${rule['record']}: ${rule['expr']}`);
       } else {
         for (const m of (rule['expr'] as string).matchAll(/\b((?:ml_|http_|job:|job_model:)[a-zA-Z0-9_:]+|up)\b(?![\w:]|\s*[=!]~?\s*")/g))
