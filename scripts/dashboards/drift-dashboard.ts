@@ -1,3 +1,4 @@
+import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
@@ -55,7 +56,7 @@ export function driftDashboard(): dashboard.Dashboard {
         .enable(true)
         .iconColor('red')
         .expr(
-          `ALERTS{alertname=~"FeatureDriftDetected|DatasetDriftDetected|PredictionDriftDetected|DriftEvaluationStale",alertstate="firing",${MODEL}}`,
+          `ALERTS{alertname=~"FeatureDriftDetected|DatasetDriftDetected|PredictionDriftDetected|DriftEvaluationStale|FleetFeatureDrift|FleetDatasetDrift",alertstate="firing",${MODEL}}`,
         )
         .titleFormat('{{alertname}}')
         .textFormat('{{model_name}} {{model_version}} {{feature_name}}')
@@ -229,6 +230,79 @@ export function driftDashboard(): dashboard.Dashboard {
           },
         })
         .overrideByName('drift', [{ id: 'mappings', value: DECISION_MAPPINGS }]),
+    )
+
+    .withRow(new dashboard.RowBuilder('Fleet (all replicas, computed by Prometheus)'))
+    .withPanel(
+      graph(
+        'Fleet PSI per feature',
+        "PSI of each feature over the last 1h and 6h of all replicas' traffic (ml:drift_psi:1h, :6h; alert-rules.yml), from the bin counts every replica exports. No value below 1000 values in the window. FleetFeatureDrift fires at 0.1 (1h) for 15 minutes.",
+        'short',
+      )
+        .span(12)
+        .min(0)
+        .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed))
+        .thresholds(thresholds([null, 'green'], [0.1, 'yellow'], [0.25, 'red']))
+        .withTarget(query(`ml:drift_psi:1h{${JOB},${FEATURE}}`, '{{feature_name}} 1h'))
+        .withTarget(query(`ml:drift_psi:6h{${JOB},${FEATURE}}`, '{{feature_name}} 6h')),
+    )
+    .withPanel(
+      graph(
+        'Fleet share of drifted features',
+        'Share of features with a fleet PSI of at least 0.1 (ml:drift_features_drifted:ratio1h, :ratio6h). FleetDatasetDrift fires at half (6h) for 30 minutes.',
+        'percentunit',
+      )
+        .span(12)
+        .min(0)
+        .max(1)
+        .withTarget(query(`ml:drift_features_drifted:ratio1h{${JOB},${MODEL}}`, '{{model_name}} {{model_version}} 1h'))
+        .withTarget(query(`ml:drift_features_drifted:ratio6h{${JOB},${MODEL}}`, '{{model_name}} {{model_version}} 6h')),
+    )
+    .withPanel(
+      new barchart.PanelBuilder()
+        .title('Live vs reference share per bin')
+        .description(
+          "For the selected feature (choose one): each bin's share of the fleet's values over the last hour (ml:drift_bin_ratio:1h) beside the reference's (ml:drift_reference_bin_ratio). Numeric bins q00, q01, ... are the reference deciles, lowest first; `missing` is the share of rows without the feature, outside the PSI.",
+        )
+        .datasource(PROMETHEUS)
+        .height(9)
+        .span(12)
+        .unit('percentunit')
+        .xField('bin')
+        .withTarget(instantTable(`sum by (bin) (ml:drift_bin_ratio:1h{${JOB},${FEATURE}})`, 'live'))
+        .withTarget(instantTable(`sum by (bin) (ml:drift_reference_bin_ratio{${JOB},${FEATURE}})`, 'reference'))
+        .withTransformation({ id: 'merge', options: {} })
+        .withTransformation({
+          id: 'organize',
+          options: { excludeByName: { Time: true }, renameByName: { 'Value #live': 'live (1h)', 'Value #reference': 'reference' } },
+        }),
+    )
+    .withPanel(
+      new table.PanelBuilder()
+        .title('Bins: counts, shares and edges')
+        .description(
+          'Per feature and bin: values counted by all replicas over the last hour (ml:drift_bin_rows:increase1h), live and reference shares, and the upper edge of numeric bins (ml_drift_bin_upper_edge; the last bin is open).',
+        )
+        .datasource(PROMETHEUS)
+        .height(9)
+        .span(12)
+        .withTarget(instantTable(`sum by (feature_name, bin) (ml:drift_bin_rows:increase1h{${JOB},${FEATURE}})`, 'rows'))
+        .withTarget(instantTable(`sum by (feature_name, bin) (ml:drift_bin_ratio:1h{${JOB},${FEATURE}})`, 'live'))
+        .withTarget(instantTable(`sum by (feature_name, bin) (ml:drift_reference_bin_ratio{${JOB},${FEATURE}})`, 'reference'))
+        .withTarget(instantTable(`max by (feature_name, bin) (ml_drift_bin_upper_edge{${JOB},${FEATURE}})`, 'edge'))
+        .withTransformation({ id: 'merge', options: {} })
+        .withTransformation({
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true },
+            renameByName: {
+              'Value #rows': 'values (1h)',
+              'Value #live': 'live share (1h)',
+              'Value #reference': 'reference share',
+              'Value #edge': 'upper edge',
+            },
+          },
+        }),
     )
 
     .withRow(new dashboard.RowBuilder('Drift job'))
