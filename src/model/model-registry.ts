@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { StartupError } from '../errors.js';
 import { compileFeatureSchema, type FeatureSchema } from './feature-schema.js';
 import { loadOnnxModel, type OnnxOptions, type OnnxScorer } from './onnx-model.js';
+import { defaultPerformance, readPerformanceFile, type ModelPerformance } from './performance-file.js';
 import { encodeReference, loadReferenceData, type ReferenceData } from './reference-data.js';
 import { readSchemaFile } from './schema-file.js';
 
@@ -16,6 +17,8 @@ export interface LoadedModel {
   readonly reference: ReferenceData;
   /** The model's scores of the reference rows, computed at load: the baseline for prediction drift. */
   readonly referencePredictions: Float32Array;
+  /** From the optional performance.json: decision threshold, score buckets, holdout reference; defaults when absent. */
+  readonly performance: ModelPerformance;
 }
 
 export interface ModelRegistry {
@@ -31,8 +34,9 @@ const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 /**
  * Load every `<modelsDir>/<name>/<version>/` directory: schema.json, model.onnx and
- * reference.csv, all required. The first problem throws a StartupError naming the file; a
- * service with a half-loaded registry would answer 404s that look like client errors.
+ * reference.csv, all required, and performance.json if present. The first problem throws a
+ * StartupError naming the file; a service with a half-loaded registry would answer 404s that look
+ * like client errors.
  */
 export async function loadModelRegistry(modelsDir: string, options: OnnxOptions): Promise<ModelRegistry> {
   const names = await listDirectories(modelsDir, `MODELS_DIR=${modelsDir}`);
@@ -82,12 +86,13 @@ async function loadModel(dir: string, name: string, version: string, options: On
       `${schemaPath}: declares ${schema.file.name}@${schema.file.version} but lives in ${name}/${version}/; the directory names are what requests use`,
     );
   }
+  const performance = readPerformanceFile(join(dir, 'performance.json')) ?? defaultPerformance();
   const modelPath = join(dir, 'model.onnx');
   const scorer = await loadOnnxModel(modelPath, schema, options);
   try {
     const reference = await loadReferenceData(join(dir, 'reference.csv'), schema);
     const referencePredictions = await scoreReference(scorer, reference, schema, modelPath);
-    return { name, version, framework: 'onnx', dir, schema, scorer, reference, referencePredictions };
+    return { name, version, framework: 'onnx', dir, schema, scorer, reference, referencePredictions, performance };
   } catch (err) {
     await scorer.release();
     throw err;
