@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs, into <repo>/.runtimes/, the versions of the tools that the tests run and the deployment
 # files name: Prometheus, promtool, Alertmanager and amtool, kubectl, kustomize and docker-compose
-# from Debian unstable, and Node 24 from the npm registry. Nothing outside .runtimes/ changes: apt
-# reads its own sources list and keeps its lists and cache under .runtimes/apt, and dpkg -x unpacks
-# the .deb files without installing them. See USAGE.
+# from Debian unstable, and Node 24 from the npm registry. apt reads its own sources list and keeps
+# its lists and cache under .runtimes/apt, and dpkg -x unpacks the .deb files without installing
+# them; the one change outside .runtimes/ is Alertmanager's templates (see
+# install_alertmanager_templates). See USAGE.
 set -euo pipefail
 
 USAGE="usage: bash scripts/install-runtimes.sh [--update]
        bash scripts/install-runtimes.sh --help
 
 Downloads the current Debian unstable packages prometheus, promtool, prometheus-alertmanager,
-kubectl, kustomize and docker-compose with apt-get download (no root needed, no system change),
-unpacks them with dpkg -x into .runtimes/debian and links their programs into .runtimes/bin; and
+kubectl, kustomize and docker-compose with apt-get download (no root needed, nothing installed),
+unpacks them with dpkg -x into .runtimes/debian and links their programs into .runtimes/bin
+(Debian's Alertmanager reads its templates from /usr/share/prometheus/alertmanager only: when they
+are missing there, they are copied there as root or with sudo -n, else the command is printed); and
 the newest Node 24 release from the npm registry (package node-<platform>-<arch>@24) into
 .runtimes/node24 (.runtimes/node24/bin/node). Prints every installed version.
 
@@ -141,6 +144,27 @@ install_node() {
 mkdir -p "$runtimes"
 if $update || ! node_installed; then install_node; fi
 if $update || ! debian_installed; then install_debian; fi
+
+# Debian's Alertmanager reads its default notification templates from a path compiled into the
+# binary, /usr/share/prometheus/alertmanager (upstream embeds them), and exits at startup without
+# them. That one path cannot live under .runtimes: when it is missing, the package's templates are
+# copied there (as root, or with passwordless sudo), the only change this script makes outside
+# .runtimes; templates already there (Debian's own package) are left alone.
+install_alertmanager_templates() {
+  local share=/usr/share/prometheus/alertmanager source="$runtimes/debian/usr/share/prometheus/alertmanager"
+  [ -f "$share/default.tmpl" ] && return 0
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      echo "warning: $share/default.tmpl is missing and this script cannot write there; Alertmanager will not start until you run:" >&2
+      echo "  sudo mkdir -p $share && sudo cp $source/*.tmpl $share/" >&2
+      return 0
+    fi
+  fi
+  echo "== copying Alertmanager's templates to $share (its binary reads them there)"
+  $sudo mkdir -p "$share" && $sudo cp "$source"/*.tmpl "$share"/ || fail "copying the Alertmanager templates to $share failed"
+}
+install_alertmanager_templates
 
 # The versions, as the programs themselves report them and as Debian numbers its packages.
 bin="$runtimes/bin"
