@@ -47,9 +47,12 @@ export const envSchema = z.object({
   HEADERS_TIMEOUT_MS: int(100, 3_600_000).default(5000).describe('Longest time to receive the request headers (at most `REQUEST_TIMEOUT_MS`)'),
   KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000).default(72_000).describe('How long an idle kept-alive connection stays open; longer than the 60 s idle timeout of common load balancers, so they close first'),
   MAX_CONNECTIONS: int(1, 1_000_000).default(2048).describe('Most open client connections; beyond it new connections are closed at once'),
-  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000).default(500).describe('Event-loop delay above which `/predict*` and `/drift*` answer 503 with `Retry-After` (0: off)'),
-  LOAD_SHED_MAX_HEAP_USED_RATIO: z.coerce.number().min(0).max(1).default(0.9).describe("Share of V8's heap limit in use above which `/predict*` and `/drift*` answer 503 with `Retry-After` (0: off)"),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(0, 60_000).default(500).describe('Event-loop delay above which `/predict*`, `/feedback*` and `/drift*` answer 503 with `Retry-After` (0: off)'),
+  LOAD_SHED_MAX_HEAP_USED_RATIO: z.coerce.number().min(0).max(1).default(0.9).describe("Share of V8's heap limit in use above which `/predict*`, `/feedback*` and `/drift*` answer 503 with `Retry-After` (0: off)"),
   LOAD_SHED_RETRY_AFTER_SECONDS: int(1, 3600).default(2).describe('`Retry-After` of a shed request'),
+  FEEDBACK_KEYS: z.string().default('').describe('Comma list of base64 secrets (at least 32 bytes each) that sign and verify `prediction_id`s: the first signs, all verify (rotation); every replica needs the same. Never logged'),
+  FEEDBACK_KEY_FILE: z.string().default('').describe("File of such secrets, one per line ('#' comments), read at startup after `FEEDBACK_KEYS`; with neither, a random key per process (feedback then verifies only on the replica that predicted, until it restarts)"),
+  FEEDBACK_HORIZON_DAYS: int(1, 3650).default(30).describe('Feedback for a prediction older than this is refused (`PREDICTION_ID_EXPIRED`)'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,5 +1,6 @@
 import { StartupError } from '../errors.js';
 import { envSchema, type Env } from './config-schema.js';
+import { loadFeedbackKeys, type FeedbackKeys } from './feedback-keys.js';
 import { parseEnv } from './parse-env.js';
 
 /** The listener-close stage must keep at least this much of SHUTDOWN_TIMEOUT_MS. */
@@ -42,6 +43,11 @@ export interface Config {
     readonly windowSize: number;
     readonly intervalMs: number;
     readonly minRows: number;
+  };
+  readonly feedback: {
+    /** Empty when neither FEEDBACK_KEYS nor FEEDBACK_KEY_FILE is set. */
+    readonly keys: FeedbackKeys;
+    readonly horizonSeconds: number;
   };
 }
 
@@ -103,6 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSize: e.DRIFT_WINDOW_SIZE,
       intervalMs: Math.round(e.DRIFT_INTERVAL_SECONDS * 1000),
       minRows: e.DRIFT_MIN_ROWS,
+    },
+    feedback: {
+      keys: loadFeedbackKeys(e.FEEDBACK_KEYS, e.FEEDBACK_KEY_FILE),
+      horizonSeconds: e.FEEDBACK_HORIZON_DAYS * 86_400,
     },
   };
 }
