@@ -47,6 +47,20 @@ export const METRIC_NAMES = {
   driftBinRows: 'ml_drift_bin_rows_total',
   driftReferenceBinRatio: 'ml_drift_reference_bin_ratio',
   driftBinUpperEdge: 'ml_drift_bin_upper_edge',
+  predictionDecisions: 'ml_prediction_decisions_total',
+  predictionExpectedPositives: 'ml_prediction_expected_positives_total',
+  feedbackLabels: 'ml_feedback_labels_total',
+  feedbackBucketLabels: 'ml_feedback_bucket_labels_total',
+  feedbackPositivesAbove: 'ml_feedback_positives_above_total',
+  feedbackBucketScoreSum: 'ml_feedback_bucket_score_sum_total',
+  feedbackSquaredError: 'ml_feedback_squared_error_total',
+  feedbackLabelDelay: 'ml_feedback_label_delay_seconds',
+  feedback: 'ml_feedback_total',
+  modelDecisionThreshold: 'ml_model_decision_threshold',
+  modelReferencePerformance: 'ml_model_reference_performance',
+  modelPerformanceMargin: 'ml_model_performance_margin',
+  modelPerformanceMinLabels: 'ml_model_performance_min_labels',
+  modelPerformanceMinPositives: 'ml_model_performance_min_positives',
 } as const;
 
 /** Seed buckets, verbatim from the exercise. */
@@ -77,8 +91,48 @@ export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped', 'rate_limited'] a
 export const DRIFT_RUN_OUTCOMES = ['success', 'skipped', 'failed'] as const;
 /** Drift tests by Evidently's names: the only values of the `stattest` label. */
 export const DRIFT_STATTESTS = ['ks', 'wasserstein', 'jensenshannon', 'chisquare', 'z', 'psi'] as const;
+/** A decision (score > the model's threshold) or a label: the values of `predicted` and `label`. */
+export const CLASSES = ['positive', 'negative'] as const;
+/** What became of one feedback item; every refusal has its error code (README, Errors). */
+export const FEEDBACK_OUTCOMES = ['accepted', 'malformed', 'invalid', 'expired', 'model_not_loaded', 'invalid_label'] as const;
+export type FeedbackOutcome = (typeof FEEDBACK_OUTCOMES)[number];
+/** Reference figures exported per model, by the `metric` label's value (the keys of PerformanceDescriptor.reference). */
+export const REFERENCE_METRICS = {
+  roc_auc: 'rocAuc',
+  precision: 'precision',
+  recall: 'recall',
+  f1: 'f1',
+  positive_rate: 'positiveRate',
+  brier: 'brier',
+  ece: 'ece',
+} as const;
+/** The figures an alert compares with their reference, by the `metric` label's value. */
+export const MARGIN_METRICS = { roc_auc: 'rocAuc', precision: 'precision', recall: 'recall', f1: 'f1' } as const;
+/**
+ * Label delay, prediction to feedback: a minute to the default 30-day horizon, with the steps
+ * fraud labels arrive at (an analyst within the hour, a chargeback in days or weeks).
+ */
+const LABEL_DELAY_BUCKETS = [60, 300, 900, 3600, 21_600, 86_400, 259_200, 604_800, 1_209_600, 2_592_000];
 /** Drift evaluations take milliseconds to seconds. */
 const DRIFT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * A model's performance settings (model/performance-file.ts `ModelPerformance`, declared here
+ * structurally because telemetry does not import model/): the decision threshold and score buckets
+ * the counters use, and the reference figures and alerting settings exported as constant gauges.
+ */
+export interface PerformanceDescriptor {
+  /** Predicted positive <=> score > threshold. */
+  readonly decisionThreshold: number;
+  /** Upper edges, ascending, the last one 1: a score <= edge (and above the previous one) is in that bucket. */
+  readonly scoreBuckets: readonly number[];
+  readonly reference?: { readonly [K in (typeof REFERENCE_METRICS)[keyof typeof REFERENCE_METRICS]]: number };
+  readonly alerting: {
+    readonly minLabels: number;
+    readonly minPositives: number;
+    readonly margins: { readonly [K in (typeof MARGIN_METRICS)[keyof typeof MARGIN_METRICS]]: number };
+  };
+}
 
 /** What metrics need to know about a loaded model (telemetry does not import the model module). */
 export interface ModelDescriptor {
@@ -86,7 +140,12 @@ export interface ModelDescriptor {
   readonly version: string;
   readonly framework: string;
   readonly features: readonly { readonly name: string; readonly type: 'numeric' | 'categorical' }[];
+  /** Without it (a model described for a test of other metrics), the model has no decision, feedback or reference series. */
+  readonly performance?: PerformanceDescriptor;
 }
+
+/** A score bucket's `bucket` label value: its upper edge as JavaScript prints it (1, 0.05, 1e-7). */
+export const bucketLabel = (edge: number): string => String(edge);
 
 export interface Metrics {
   readonly predictions: CounterFamily;
@@ -122,6 +181,20 @@ export interface Metrics {
   readonly driftBinRows: CounterFamily;
   readonly driftReferenceBinRatio: GaugeFamily;
   readonly driftBinUpperEdge: GaugeFamily;
+  readonly predictionDecisions: CounterFamily;
+  readonly predictionExpectedPositives: CounterFamily;
+  readonly feedbackLabels: CounterFamily;
+  readonly feedbackBucketLabels: CounterFamily;
+  readonly feedbackPositivesAbove: CounterFamily;
+  readonly feedbackBucketScoreSum: CounterFamily;
+  readonly feedbackSquaredError: CounterFamily;
+  readonly feedbackLabelDelay: HistogramFamily;
+  readonly feedback: CounterFamily;
+  readonly modelDecisionThreshold: GaugeFamily;
+  readonly modelReferencePerformance: GaugeFamily;
+  readonly modelPerformanceMargin: GaugeFamily;
+  readonly modelPerformanceMinLabels: GaugeFamily;
+  readonly modelPerformanceMinPositives: GaugeFamily;
   /** Render everything in one exposition format. */
   render(format: ExpositionFormat): Promise<string>;
   readonly contentType: Record<ExpositionFormat, string>;
@@ -250,6 +323,73 @@ export function createMetrics(options: MetricsOptions): Metrics {
       'Upper edge (inclusive) of a numeric feature bin; the last bin is open and has none',
       DRIFT_BIN_LABELS,
     ),
+    predictionDecisions: new CounterFamily(
+      METRIC_NAMES.predictionDecisions,
+      "Scored rows by decision at the model's threshold (positive: score > threshold)",
+      [...MODEL_LABELS, 'predicted'],
+    ),
+    predictionExpectedPositives: new CounterFamily(
+      METRIC_NAMES.predictionExpectedPositives,
+      'Sum of the scores of scored rows by decision: the positives expected if the model is calibrated (CBPE)',
+      [...MODEL_LABELS, 'predicted'],
+    ),
+    feedbackLabels: new CounterFamily(
+      METRIC_NAMES.feedbackLabels,
+      'Labels accepted by POST /feedback, by label and by the decision the prediction made (the confusion matrix)',
+      [...MODEL_LABELS, 'label', 'predicted'],
+    ),
+    feedbackBucketLabels: new CounterFamily(
+      METRIC_NAMES.feedbackBucketLabels,
+      "Labels accepted, by label and by the score bucket of the prediction (not cumulative; bucket = the bucket's upper edge)",
+      [...MODEL_LABELS, 'label', 'bucket'],
+    ),
+    feedbackPositivesAbove: new CounterFamily(
+      METRIC_NAMES.feedbackPositivesAbove,
+      "Positive labels whose prediction's score is above this bucket's upper edge (for ROC AUC from buckets)",
+      [...MODEL_LABELS, 'bucket'],
+    ),
+    feedbackBucketScoreSum: new CounterFamily(
+      METRIC_NAMES.feedbackBucketScoreSum,
+      'Sum of the scores of labelled predictions in this score bucket (for the expected calibration error)',
+      [...MODEL_LABELS, 'bucket'],
+    ),
+    feedbackSquaredError: new CounterFamily(
+      METRIC_NAMES.feedbackSquaredError,
+      'Sum of (score - label)^2 over labelled predictions (the Brier score numerator)',
+      MODEL_LABELS,
+    ),
+    feedbackLabelDelay: new HistogramFamily(
+      METRIC_NAMES.feedbackLabelDelay,
+      'Time from a prediction to its label, as the label is accepted',
+      MODEL_LABELS,
+      LABEL_DELAY_BUCKETS,
+    ),
+    feedback: new CounterFamily(METRIC_NAMES.feedback, 'Feedback items by outcome: accepted, or why refused', ['outcome']),
+    modelDecisionThreshold: new GaugeFamily(
+      METRIC_NAMES.modelDecisionThreshold,
+      'Decision threshold of the model: predicted positive <=> score > threshold',
+      MODEL_LABELS,
+    ),
+    modelReferencePerformance: new GaugeFamily(
+      METRIC_NAMES.modelReferencePerformance,
+      "The model's figures on its holdout at its decision threshold (performance.json)",
+      [...MODEL_LABELS, 'metric'],
+    ),
+    modelPerformanceMargin: new GaugeFamily(
+      METRIC_NAMES.modelPerformanceMargin,
+      'How far below its reference a realised figure may fall before the performance alert fires',
+      [...MODEL_LABELS, 'metric'],
+    ),
+    modelPerformanceMinLabels: new GaugeFamily(
+      METRIC_NAMES.modelPerformanceMinLabels,
+      'Labels needed in the window before the performance alert may fire',
+      MODEL_LABELS,
+    ),
+    modelPerformanceMinPositives: new GaugeFamily(
+      METRIC_NAMES.modelPerformanceMinPositives,
+      'Positive labels needed in the window before the performance alert may fire',
+      MODEL_LABELS,
+    ),
   };
 
   // Every series a dashboard or alert divides by exists from the start, at zero.
@@ -273,6 +413,38 @@ export function createMetrics(options: MetricsOptions): Metrics {
       m.driftEvaluationDuration.labels(model.name, model.version);
     }
   }
+  for (const model of options.models) {
+    const performance = model.performance;
+    if (performance === undefined) continue;
+    const { name, version } = model;
+    for (const c of CLASSES) {
+      m.predictionDecisions.labels(name, version, c);
+      m.predictionExpectedPositives.labels(name, version, c);
+      for (const predicted of CLASSES) m.feedbackLabels.labels(name, version, c, predicted);
+    }
+    for (const edge of performance.scoreBuckets) {
+      const bucket = bucketLabel(edge);
+      for (const label of CLASSES) m.feedbackBucketLabels.labels(name, version, label, bucket);
+      m.feedbackPositivesAbove.labels(name, version, bucket);
+      m.feedbackBucketScoreSum.labels(name, version, bucket);
+    }
+    m.feedbackSquaredError.labels(name, version);
+    m.feedbackLabelDelay.labels(name, version);
+    m.modelDecisionThreshold.labels(name, version).set(performance.decisionThreshold);
+    const { reference, alerting } = performance;
+    // The threshold is always the one the counters use; the rest only describes a reference to
+    // compare with, and a model without one (no performance.json) exports none of it.
+    if (reference === undefined) continue;
+    for (const [metric, key] of Object.entries(REFERENCE_METRICS)) {
+      m.modelReferencePerformance.labels(name, version, metric).set(reference[key]);
+    }
+    for (const [metric, key] of Object.entries(MARGIN_METRICS)) {
+      m.modelPerformanceMargin.labels(name, version, metric).set(alerting.margins[key]);
+    }
+    m.modelPerformanceMinLabels.labels(name, version).set(alerting.minLabels);
+    m.modelPerformanceMinPositives.labels(name, version).set(alerting.minPositives);
+  }
+  for (const outcome of FEEDBACK_OUTCOMES) m.feedback.labels(outcome);
   for (const reason of options.rejectionReasons) m.requestsRejected.labels(reason);
   for (const reason of SHED_REASONS) m.requestsShed.labels(reason);
   for (const outcome of SPAN_OUTCOMES) m.spans.labels(outcome);

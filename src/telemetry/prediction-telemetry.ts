@@ -63,21 +63,47 @@ export function createPredictionTelemetry(
     const imputed: CounterSeries[] = model.features.map((f) => metrics.featuresImputed.labels(name, version, f.name));
     const columns = Int32Array.from(model.features, (f) => f.offset);
     const width = model.width;
+    // Decisions at the model's threshold and their summed scores (the label-free CBPE estimate);
+    // NaN compares false both ways, so a row scored NaN is in neither (as in the score histogram).
+    const threshold = model.performance?.decisionThreshold ?? Number.NaN;
+    const decisions = model.performance && {
+      positive: metrics.predictionDecisions.labels(name, version, 'positive'),
+      negative: metrics.predictionDecisions.labels(name, version, 'negative'),
+      expectedPositive: metrics.predictionExpectedPositives.labels(name, version, 'positive'),
+      expectedNegative: metrics.predictionExpectedPositives.labels(name, version, 'negative'),
+    };
 
     recorders.set(`${name}\u0000${version}`, {
       predicted(rows, input, given, scores, seconds, traceId) {
         success.inc(rows);
         observeLatency(duration, seconds, traceId);
+        let positives = 0;
+        let negatives = 0;
+        let positiveScores = 0;
+        let negativeScores = 0;
         for (let r = 0; r < rows; r++) {
           const p = scores[r]!;
           scoreHistogram.observe(p);
           confidenceHistogram.observe(p > 0.5 ? p : 1 - p);
+          if (p > threshold) {
+            positives++;
+            positiveScores += p;
+          } else if (p <= threshold) {
+            negatives++;
+            negativeScores += p;
+          }
           const g = r * featureCount;
           const row = r * width;
           for (let f = 0; f < featureCount; f++) {
             if (given[g + f] === 0) imputed[f]!.inc();
             else values[f]?.observe(input[row + columns[f]!]!);
           }
+        }
+        if (decisions) {
+          decisions.positive.inc(positives);
+          decisions.negative.inc(negatives);
+          decisions.expectedPositive.inc(positiveScores);
+          decisions.expectedNegative.inc(negativeScores);
         }
       },
       failed(rows, seconds, traceId) {
