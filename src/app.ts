@@ -1,13 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
 import { createDriftMonitor } from './drift-monitor.js';
 import type { DriftJob, DriftJobOptions } from './drift/job.js';
+import { createFeedbackReader } from './feedback/feedback-reader.js';
+import { createPredictionIdCodec, MIN_KEY_BYTES } from './feedback/prediction-id.js';
 import { loadModelRegistry, type ModelRegistry } from './model/index.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
 import { driftRoutes } from './routes/drift.js';
+import { feedbackRoutes, type FeedbackModel } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { loadShedding } from './routes/load-shedding.js';
 import { parseJsonBody } from './routes/json-body.js';
@@ -15,6 +19,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { predictRoutes } from './routes/predict.js';
 import { publishDriftBins } from './telemetry/drift-bins.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
+import { createFeedbackTelemetry, NO_FEEDBACK_TELEMETRY } from './telemetry/feedback-telemetry.js';
 import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
@@ -61,7 +66,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Each model's own row layout (model/feature-schema.ts) is what telemetry decodes rows with.
     const layouts = registry
       .list()
-      .map((m): ModelLayout => ({ name: m.name, version: m.version, framework: m.framework, ...m.schema.layout }));
+      .map((m): ModelLayout => ({
+        name: m.name,
+        version: m.version,
+        framework: m.framework,
+        ...m.schema.layout,
+        performance: m.performance,
+      }));
     const metrics = config.metricsEnabled
       ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS, drift: config.drift.enabled })
       : undefined;
@@ -76,7 +87,21 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       metrics.spanQueue.onCollect(() => metrics.spanQueue.labels().set(spanStats.queueSize()));
     }
     const telemetry = metrics ? createPredictionTelemetry(metrics, layouts, REJECTION_REASONS) : NO_PREDICTION_TELEMETRY;
+    const feedbackTelemetry = metrics ? createFeedbackTelemetry(metrics, layouts) : NO_FEEDBACK_TELEMETRY;
     const errors = createErrorResponder(config.bodyLimit, telemetry);
+
+    // Prediction ids: signed with the first configured key, verified with any of them, so every
+    // replica holding the keys accepts feedback for any replica's predictions. Without keys, a
+    // random one: ids then verify on this process only, until it restarts (warned below).
+    const configuredKeys = config.feedback.keys.reveal();
+    const ids = createPredictionIdCodec(configuredKeys.length > 0 ? configuredKeys : [randomBytes(MIN_KEY_BYTES)]);
+    const feedbackReader = createFeedbackReader(
+      ids,
+      registry
+        .list()
+        .map((m): FeedbackModel => ({ name: m.name, version: m.version, recorder: feedbackTelemetry.recorder(m.name, m.version) })),
+      { horizonSeconds: config.feedback.horizonSeconds },
+    );
 
     const readiness = createReadiness();
     const app = Fastify({
@@ -117,6 +142,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.server.maxConnections = config.http.maxConnections;
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
+    if (configuredKeys.length === 0) {
+      app.log.warn(
+        'FEEDBACK_KEYS and FEEDBACK_KEY_FILE are unset: prediction ids are signed with a random key of this process, ' +
+          'so POST /feedback accepts only the ids this process issued, until it restarts; give every replica the same keys',
+      );
+    }
 
     // Drift: each scored row is copied into its model's window and counted in its fleet bins on the
     // request path (O(features), no allocation); a worker thread compares windows with the
@@ -164,9 +195,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       maxBatchSize: config.maxBatchSize,
       telemetry,
       errors,
+      ids,
       payloadSampleRatio: config.logPayloads.sampleRatio,
       ...(drift && { onScored: drift.record }),
     });
+    await app.register(feedbackRoutes, { reader: feedbackReader, telemetry: feedbackTelemetry, errors, maxBatchSize: config.maxBatchSize });
     if (metrics) await app.register(metricsRoutes, { metrics });
     if (drift) {
       await app.register(driftRoutes, {

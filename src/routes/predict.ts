@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError, quoteInput } from '../errors.js';
+import { modelIdOf, type PredictionIdCodec } from '../feedback/prediction-id.js';
 import { imputeMissing, writeGivenFeatures, type LoadedModel, type ModelRegistry } from '../model/index.js';
 import type { PredictionTelemetry } from '../telemetry/prediction-telemetry.js';
 import { inSpan, recordError, recordingSpan, sampledTraceId } from '../telemetry/spans.js';
@@ -12,6 +13,8 @@ export interface PredictRoutesOptions {
   readonly maxBatchSize: number;
   readonly telemetry: PredictionTelemetry;
   readonly errors: ErrorResponder;
+  /** Issues each prediction's `prediction_id` (what POST /feedback joins a label with). */
+  readonly ids: PredictionIdCodec;
   /** Share of requests whose features are logged (redaction is configured on the logger). */
   readonly payloadSampleRatio: number;
   /** Called with every scored batch, after the response is computed (the drift window). */
@@ -39,6 +42,10 @@ const predictionProperties = {
   confidence: { type: 'number', description: 'max(prediction, 1 - prediction)' },
   imputed_features: { type: 'array', items: { type: 'string' }, description: 'Features filled from the schema' },
 } as const;
+const predictionId = {
+  type: 'string',
+  description: 'What POST /feedback takes with the label, on any replica, within the horizon',
+} as const;
 
 interface Scored {
   readonly model: LoadedModel;
@@ -49,7 +56,11 @@ interface Scored {
 
 /** POST /predict (one row) and POST /predict/batch (one ONNX run for all rows). */
 export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (app, options) => {
-  const { registry, defaultModel, maxBatchSize, telemetry, errors, payloadSampleRatio, onScored } = options;
+  const { registry, defaultModel, maxBatchSize, telemetry, errors, ids, payloadSampleRatio, onScored } = options;
+  // Computed once: hashing a model's name per request would cost more than signing its ids.
+  const modelIds = new Map(registry.list().map((m) => [m, modelIdOf(m.name, m.version)]));
+  const modelIdFor = (model: LoadedModel) => modelIds.get(model) ?? modelIdOf(model.name, model.version);
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
   const loaded = registry
     .list()
     .map((m) => `${m.name}@${m.version}`)
@@ -160,7 +171,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         response: {
           200: {
             type: 'object',
-            properties: { ...predictionProperties, model_name: { type: 'string' }, model_version: { type: 'string' } },
+            properties: {
+              ...predictionProperties,
+              model_name: { type: 'string' },
+              model_version: { type: 'string' },
+              prediction_id: predictionId,
+            },
           },
         },
       },
@@ -171,12 +187,21 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         const { model, scores, imputed, latencyMs } = await score(request, body, [body.features], () => 'features');
         const prediction = scores[0]!;
         const confidence = Math.max(prediction, 1 - prediction);
+        const id = ids.issue(modelIdFor(model), prediction, nowSeconds());
         logCompleted(request.log, model, latencyMs, {
+          prediction_id: id,
           prediction_score: prediction,
           confidence,
           ...(logPayload() && { features: body.features }),
         });
-        return { prediction, confidence, model_name: model.name, model_version: model.version, imputed_features: imputed[0] };
+        return {
+          prediction,
+          confidence,
+          model_name: model.name,
+          model_version: model.version,
+          imputed_features: imputed[0],
+          prediction_id: id,
+        };
       }),
   );
 
@@ -197,7 +222,10 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
             properties: {
               model_name: { type: 'string' },
               model_version: { type: 'string' },
-              predictions: { type: 'array', items: { type: 'object', properties: predictionProperties } },
+              predictions: {
+                type: 'array',
+                items: { type: 'object', properties: { ...predictionProperties, prediction_id: predictionId } },
+              },
             },
           },
         },
@@ -217,11 +245,18 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         const { model, scores, imputed, latencyMs } = await score(request, request.body, instances, (r) => `instances[${r}]`);
         let sum = 0;
         let max = 0;
+        // Every row's id in one cipher call.
+        const predictionIds = ids.issueAll(modelIdFor(model), scores, nowSeconds());
         const predictions = imputed.map((imputedFeatures, r) => {
           const prediction = scores[r]!;
           sum += prediction;
           if (prediction > max) max = prediction;
-          return { prediction, confidence: Math.max(prediction, 1 - prediction), imputed_features: imputedFeatures };
+          return {
+            prediction,
+            confidence: Math.max(prediction, 1 - prediction),
+            imputed_features: imputedFeatures,
+            prediction_id: predictionIds[r]!,
+          };
         });
         logCompleted(request.log, model, latencyMs, {
           rows: instances.length,
