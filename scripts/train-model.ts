@@ -2,7 +2,8 @@
  * npm run train-model [-- --out DIR]
  *
  * Generates the synthetic card-transaction data set, trains gradient-boosted trees, exports them
- * to ONNX and writes models/fraud-detection/v1.0/{model.onnx, schema.json, reference.csv, README.md}.
+ * to ONNX and writes models/fraud-detection/v1.0/{model.onnx, schema.json, reference.csv,
+ * performance.json, README.md}.
  * Fixed seed, no clock, no parallelism: the output is identical byte for byte on every run
  * (test/process/train-model.test.ts regenerates it and compares).
  */
@@ -13,14 +14,24 @@ import * as ort from 'onnxruntime-node';
 import { HELP_OPTION, parseCommandLine, UsageError } from '../src/cli/command-line.js';
 import { compileFeatureSchema, encodeRow, type ModelSchemaFile } from '../src/model/feature-schema.js';
 import { averagePrecision, brierScore, logLoss, recallAtAlertRate, rocAuc } from './train/classification-metrics.js';
+import { buildPerformanceReport } from './train/performance-card.js';
 import { fitBoostedTrees, predictMargin, sigmoid, type BoostingParams, type Matrix } from './train/gradient-boosting.js';
 import { exportTreesToOnnx } from './train/onnx-export.js';
 import { createRandom } from './train/random.js';
-import { CATEGORIES, FEATURES, fraudLogit, generateLabelledTransactions, type Transaction } from './train/synthetic-transactions.js';
+import {
+  CATEGORIES,
+  conceptDriftedFraudProbability,
+  FEATURES,
+  fraudLogit,
+  generateLabelledTransactions,
+  type Transaction,
+} from './train/synthetic-transactions.js';
 
 const SEED = 20_251_102;
 const TRAIN_ROWS = 60_000;
 const HOLDOUT_ROWS = 20_000;
+/** Where the decision threshold is chosen: drawn after the holdout, so train and holdout are unchanged. */
+const VALIDATION_ROWS = 20_000;
 const REFERENCE_ROWS = 5_000;
 const PARAMS: BoostingParams = { trees: 150, maxDepth: 4, learningRate: 0.1, lambda: 1, minChildWeight: 1, maxBins: 64 };
 const NAME = 'fraud-detection';
@@ -30,7 +41,7 @@ const USAGE = `usage: npm run train-model [-- --out DIR]
        npm run train-model -- --help
 
 Generates the synthetic transactions, trains the fraud-detection model and writes model.onnx,
-schema.json, reference.csv and README.md to DIR (default: models/fraud-detection/v1.0).
+schema.json, reference.csv, performance.json and README.md to DIR (default: models/fraud-detection/v1.0).
 The same bytes on every run.`;
 
 let args;
@@ -50,6 +61,7 @@ const outDir = resolve(args.out ?? join(import.meta.dirname, '..', 'models', NAM
 const random = createRandom(SEED);
 const train = generateLabelledTransactions(random, TRAIN_ROWS);
 const holdout = generateLabelledTransactions(random, HOLDOUT_ROWS);
+const validation = generateLabelledTransactions(random, VALIDATION_ROWS);
 
 const schemaFile: ModelSchemaFile = {
   format_version: 1,
@@ -89,6 +101,7 @@ const encode = (rows: readonly Transaction[]): Matrix => {
 };
 const xTrain = encode(train.rows);
 const xHoldout = encode(holdout.rows);
+const xValidation = encode(validation.rows);
 
 const model = fitBoostedTrees(xTrain, train.labels, PARAMS);
 const expected = Array.from(predictMargin(model, xHoldout), sigmoid);
@@ -103,8 +116,12 @@ const onnxBytes = exportTreesToOnnx(model, {
 
 // The exported graph must reproduce the trainer's own evaluation before anything is written.
 const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1 });
-const result = await session.run({ features: new ort.Tensor('float32', xHoldout.data, [xHoldout.rows, schema.width]) });
-const served = result['probability']!.data as Float32Array;
+const serve = async (x: Matrix) => {
+  const result = await session.run({ features: new ort.Tensor('float32', x.data, [x.rows, schema.width]) });
+  return result['probability']!.data as Float32Array;
+};
+const served = await serve(xHoldout);
+const servedValidation = await serve(xValidation);
 await session.release();
 let maxDiff = 0;
 for (let i = 0; i < served.length; i++) maxDiff = Math.max(maxDiff, Math.abs(served[i]! - expected[i]!));
@@ -136,6 +153,21 @@ const finalSchema: ModelSchemaFile = {
   metrics,
 };
 
+// Labels of the same holdout rows under the concept drift, from a stream of their own.
+const driftRandom = createRandom(SEED + 3);
+const driftedProbabilities = holdout.rows.map(conceptDriftedFraudProbability);
+const driftedLabels = Uint8Array.from(driftedProbabilities, (p) => (driftRandom.uniform() < p ? 1 : 0));
+const performance = buildPerformanceReport({
+  holdoutScores: served,
+  holdoutLabels: holdout.labels,
+  validationScores: servedValidation,
+  validationLabels: validation.labels,
+  driftedLabels,
+  driftedProbabilities,
+  bootstrapRandom: createRandom(SEED + 1),
+  calibrationRandom: createRandom(SEED + 2),
+});
+
 const featureColumns = FEATURES.map((f) => f.name);
 const referenceCsv =
   [
@@ -147,9 +179,10 @@ await mkdir(outDir, { recursive: true });
 await writeFile(join(outDir, 'model.onnx'), onnxBytes);
 await writeFile(join(outDir, 'schema.json'), `${JSON.stringify(finalSchema, null, 2)}\n`);
 await writeFile(join(outDir, 'reference.csv'), referenceCsv);
+await writeFile(join(outDir, 'performance.json'), `${JSON.stringify(performance.file, null, 2)}\n`);
 await writeFile(join(outDir, 'README.md'), modelReadme(finalSchema, metrics, model.gainByColumn, onnxBytes, maxDiff));
 console.log(
-  `wrote ${outDir}: ROC AUC ${metrics.holdout_roc_auc}, PR AUC ${metrics.holdout_pr_auc}, max |onnx - trainer| ${maxDiff.toExponential(2)}`,
+  `wrote ${outDir}: ROC AUC ${metrics.holdout_roc_auc}, PR AUC ${metrics.holdout_pr_auc}, max |onnx - trainer| ${maxDiff.toExponential(2)}; ${performance.summary}`,
 );
 
 function median(rows: readonly Transaction[], name: keyof Transaction): number {
@@ -182,7 +215,7 @@ function modelReadme(file: ModelSchemaFile, m: typeof metrics, gainByColumn: Flo
   return `# fraud-detection v1.0
 
 Generated by \`npm run train-model\` (scripts/train-model.ts); do not edit by hand. Running the
-script again rewrites these four files identically, byte for byte.
+script again rewrites these five files identically, byte for byte.
 
 ## Data
 ${TRAIN_ROWS.toLocaleString('en')} training and ${HOLDOUT_ROWS.toLocaleString('en')} holdout card transactions drawn from the synthetic process in
@@ -190,6 +223,7 @@ ${TRAIN_ROWS.toLocaleString('en')} training and ${HOLDOUT_ROWS.toLocaleString('e
 that sets amount and channel, and a fraud label drawn from a logistic model with the interactions
 fraud teams report (card-not-present at night with an unusual amount, new accounts, velocity,
 distance from home). The labels are random draws, so no model can score AUC 1 on them.
+A further ${VALIDATION_ROWS.toLocaleString('en')} validation transactions, drawn after the holdout, choose the decision threshold.
 
 ## Model
 Gradient-boosted trees for binary log-loss (\`scripts/train/gradient-boosting.ts\`): ${PARAMS.trees} trees of
@@ -207,6 +241,7 @@ float32 [N, 1]. onnxruntime reproduces the trainer's probabilities on the holdou
 | Brier score | ${m.holdout_brier.toFixed(5)} |
 | recall when alerting on the top 1 % of scores | ${(m.holdout_recall_at_1pct_alerts * 100).toFixed(1)} % |
 
+${performance.markdown}
 ## Features (input order; missing value = training median or mode)
 | feature | type | missing value | split gain | meaning |
 |---|---|---|---|---|
@@ -216,5 +251,7 @@ ${featureRows.join('\n')}
 - \`model.onnx\` (sha256 ${createHash('sha256').update(onnx).digest('hex')})
 - \`schema.json\`: features, encoding, missing values, training parameters, holdout metrics
 - \`reference.csv\`: the first ${REFERENCE_ROWS.toLocaleString('en')} holdout rows (features only), the baseline for drift
+- \`performance.json\`: decision threshold, score buckets, the holdout reference figures, alerting minimums and
+  margins, the reliability table per score bucket (read by the service: ground-truth monitoring)
 `;
 }

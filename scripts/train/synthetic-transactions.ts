@@ -130,13 +130,53 @@ export function fraudLogit(t: Transaction): number {
   );
 }
 
+/** The true P(fraud | row): a label drawn with this probability is what the generator draws. */
+export function fraudProbability(t: Transaction): number {
+  return 1 / (1 + Math.exp(-fraudLogit(t)));
+}
+
+/**
+ * Log-odds of fraud after a concept drift: the same transactions, a changed relationship to
+ * fraud. Fraudsters now keep to the card holder's usual amounts, so the amount ratio (the
+ * model's strongest feature, with the card-not-present-at-night-with-an-unusual-amount
+ * interaction) no longer matters; and skimmed cards with captured PINs appear, so entering the
+ * PIN, which the model learned as reassuring (-1.3), now raises the odds (+0.6). Every other term
+ * is unchanged, and the intercept (-4.75 instead of -5.6) keeps the fraud rate of the reference
+ * distribution where it was (about 2.1 %), so only the ranking, not the base rate, moves.
+ * scripts/train-model.ts measures what this does to the embedded model (its README.md, "Concept drift").
+ */
+export function conceptDriftedFraudLogit(t: Transaction): number {
+  const category = MERCHANT_CATEGORIES.find((c) => c.name === t.merchant_category)!;
+  const card = CARD_TYPES.find((c) => c.name === t.card_type)!;
+  const night = t.hour <= 5 ? 1 : 0;
+  return (
+    -4.75 +
+    1.1 * night +
+    0.45 * Math.log1p(t.distance_from_home_km / 25) +
+    0.35 * Math.log1p(t.distance_from_last_transaction_km / 10) +
+    0.28 * Math.min(t.transactions_last_24h, 12) -
+    0.35 * Math.log1p(t.account_age_days / 30) +
+    0.7 * t.is_online +
+    0.6 * t.used_pin +
+    category.risk +
+    card.risk +
+    (t.age >= 75 ? 0.5 : 0) +
+    (t.age <= 22 ? 0.3 : 0)
+  );
+}
+
+/** P(fraud | row) under the concept drift of conceptDriftedFraudLogit. */
+export function conceptDriftedFraudProbability(t: Transaction): number {
+  return 1 / (1 + Math.exp(-conceptDriftedFraudLogit(t)));
+}
+
 export function generateLabelledTransactions(random: Random, count: number): { rows: Transaction[]; labels: Uint8Array } {
   const rows: Transaction[] = [];
   const labels = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const t = generateTransaction(random);
     rows.push(t);
-    labels[i] = random.uniform() < 1 / (1 + Math.exp(-fraudLogit(t))) ? 1 : 0;
+    labels[i] = random.uniform() < fraudProbability(t) ? 1 : 0;
   }
   return { rows, labels };
 }

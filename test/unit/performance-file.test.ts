@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -95,7 +95,6 @@ describe('readPerformanceFile', () => {
   });
 
   it('a directory in its place -> names the file', async () => {
-    const { mkdir } = await import('node:fs/promises');
     const path = join(dir, 'performance.json');
     await mkdir(path);
     expectStartupError(path, 'cannot read performance file: EISDIR');
@@ -151,14 +150,17 @@ describe('loadModelRegistry and performance.json', () => {
   });
   afterEach(() => rm(root, { recursive: true, force: true }));
 
-  it('the embedded model -> its performance.json, or the defaults when it has none', async () => {
-    const hasFile = await readFile(join(SOURCE, 'performance.json')).then(
-      () => true,
-      () => false,
-    );
+  it('the embedded model -> its performance.json: the default buckets, a threshold, holdout figures', async () => {
     const registry = await loadModelRegistry(root, { intraOpThreads: 1 });
     const performance = registry.get('fraud-detection', 'v1.0')!.performance;
-    expect(performance).toEqual(hasFile ? readPerformanceFile(join(SOURCE, 'performance.json')) : defaultPerformance());
+    expect(performance).toEqual(readPerformanceFile(join(SOURCE, 'performance.json')));
+    expect(performance.scoreBuckets).toEqual(DEFAULT_SCORE_BUCKETS);
+    expect(performance.decisionThreshold).toBeGreaterThan(0);
+    expect(performance.reference).toMatchObject({ rows: 20_000 });
+    expect(performance.reference!.rocAuc).toBeGreaterThan(0.9);
+    // The reliability table reproduces the reference ECE: Σ rows·|positive_rate − mean_score| / N.
+    const gap = performance.calibration!.reduce((sum, c) => sum + c.rows * Math.abs(c.positiveRate - c.meanScore), 0);
+    expect(gap / performance.reference!.rows).toBeCloseTo(performance.reference!.ece, 5);
     await registry.close();
   });
 
