@@ -22,7 +22,14 @@
  * the rows of its reference.csv encoded as /predict encodes them), one row per call (POST /predict)
  * and 100 rows per call (a batch), beside the drift window's append that runs in the same place.
  * Afterwards every feature's bin counts must add up to the rows appended.
+ *
+ * Then prediction ids (src/feedback/prediction-id.ts): what issuing the `prediction_id` of a
+ * scored row costs on the request path, `issue()` once per row (POST /predict) and `issueAll()` for
+ * 100 rows per call (a batch: one cipher call for all tags), beside an HMAC-SHA256 tag of the same
+ * block (createHmac per id, truncated to 16 bytes), the usual way to sign such a token. Afterwards
+ * the last ids of each variant must verify and be distinct.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +37,7 @@ import { Counter, Histogram } from 'prom-client';
 import { createBinCounts, referenceBins, type BinCounts } from '../src/drift/fleet-bins.js';
 import { modelReference } from '../src/drift/model-drift.js';
 import { createDriftWindow, type DriftWindow } from '../src/drift/window.js';
+import { createPredictionIdCodec, modelIdOf, PREDICTION_ID_PREFIX, type PredictionIdCodec } from '../src/feedback/prediction-id.js';
 import { PACKAGED_MODELS_DIR } from '../src/config/index.js';
 import { compileFeatureSchema } from '../src/model/feature-schema.js';
 import { encodeReference, loadReferenceData } from '../src/model/reference-data.js';
@@ -296,6 +304,86 @@ async function runBinsBench(n: number, runs: number): Promise<{ lines: string[];
   return { lines, pass, json };
 }
 
+/** Scores cycled through by the id variants; a multiple of every batch size used. */
+const ID_ROWS = 4000;
+const ID_BATCH = 100;
+
+// One loop per variant, as above; each returns its last ids (so the work cannot be dropped, and is checked).
+function issueEach(codec: PredictionIdCodec, modelId: number, scores: Float32Array, at: number, n: number): string[] {
+  let last = '';
+  for (let i = 0; i < n; i++) last = codec.issue(modelId, scores[i % ID_ROWS]!, at);
+  return [last];
+}
+function issueBatches(codec: PredictionIdCodec, modelId: number, scores: Float32Array, at: number, n: number): string[] {
+  let last: string[] = [];
+  for (let i = 0; i < n; i += ID_BATCH) {
+    const r = i % ID_ROWS;
+    last = codec.issueAll(modelId, scores.subarray(r, r + ID_BATCH), at);
+  }
+  return last;
+}
+/** The same 37-byte layout with an HMAC-SHA256 tag cut to 16 bytes: a new Hmac object per id. */
+function issueHmac(key: Buffer, modelId: number, scores: Float32Array, at: number, n: number): string[] {
+  const bytes = Buffer.alloc(37);
+  bytes.writeUInt8(1, 0);
+  let counter = 0;
+  let last = '';
+  for (let i = 0; i < n; i++) {
+    bytes.writeUInt32BE(modelId, 5);
+    bytes.writeFloatBE(scores[i % ID_ROWS]!, 9);
+    bytes.writeUInt32BE(at, 13);
+    bytes.writeUInt32BE(counter++ >>> 0, 17);
+    createHmac('sha256', key).update(bytes.subarray(5, 21)).digest().copy(bytes, 21, 0, 16);
+    last = PREDICTION_ID_PREFIX + bytes.toString('base64url');
+  }
+  return [last];
+}
+
+async function runIdsBench(n: number, runs: number): Promise<{ lines: string[]; pass: boolean; json: unknown }> {
+  const key = randomBytes(32);
+  const codec = createPredictionIdCodec([key]);
+  const modelId = modelIdOf(MODEL, VERSION);
+  const at = Math.floor(Date.now() / 1000);
+  const scores = Float32Array.from({ length: ID_ROWS }, (_, i) => (i * 0.618034) % 1);
+  const variants: { name: string; run: (k: number) => string[]; verifies: boolean }[] = [
+    { name: 'issue(), 1 row per call (POST /predict)', run: (k) => issueEach(codec, modelId, scores, at, k), verifies: true },
+    { name: `issueAll(), ${ID_BATCH} rows per call (a batch)`, run: (k) => issueBatches(codec, modelId, scores, at, k), verifies: true },
+    { name: 'HMAC-SHA256 per id (for comparison), 1 row per call', run: (k) => issueHmac(key, modelId, scores, at, k), verifies: false },
+  ];
+  for (let i = 0; i < WARM_UP_RUNS; i++) for (const v of variants) v.run(n);
+  const nsPerRow = new Map(variants.map((v) => [v, [] as number[]]));
+  const lastIds = new Map(variants.map((v) => [v, [] as string[]]));
+  for (let r = 0; r < runs; r++) {
+    for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
+      const t0 = process.hrtime.bigint();
+      const ids = v.run(n);
+      nsPerRow.get(v)!.push(Number(process.hrtime.bigint() - t0) / n);
+      lastIds.get(v)!.push(...ids);
+    }
+  }
+  const issued = variants.filter((v) => v.verifies).flatMap((v) => lastIds.get(v)!);
+  const verified = issued.filter((id) => {
+    const result = codec.verify(id);
+    return result.ok && result.id.modelId === modelId && result.id.issuedAt === at;
+  }).length;
+  const pass = verified === issued.length && new Set(issued).size === issued.length;
+  const lines = [
+    `Prediction ids, ns per scored row, median (min–max) of ${runs} runs × ${n.toLocaleString('en')} rows:`,
+    '',
+    table(
+      ['variant', 'ns/row'],
+      variants.map((v) => {
+        const times = nsPerRow.get(v)!;
+        return [v.name, `${median(times).toFixed(1)} (${Math.min(...times).toFixed(1)}–${Math.max(...times).toFixed(1)})`];
+      }),
+    ),
+    '',
+    `The last ${issued.length.toLocaleString('en')} ids issued verify with their model and time, all distinct: ${pass ? 'yes' : '**no**'}.`,
+  ];
+  const json = variants.map((v) => ({ variant: v.name, nsPerRow: nsPerRow.get(v)!, medianNsPerRow: median(nsPerRow.get(v)!) }));
+  return { lines, pass, json };
+}
+
 export async function runMetricsBench(options: MetricsBenchOptions): Promise<void> {
   const { operations: n, runs } = options;
   const loadBefore = loadavg()[0]!.toFixed(2);
@@ -365,6 +453,8 @@ export async function runMetricsBench(options: MetricsBenchOptions): Promise<voi
   // Rows are a tenth as many as metric updates: one row does about 12 to 40 times the work.
   const binsBench = await runBinsBench(Math.max(BIN_ROWS, Math.round(n / 10 / BIN_ROWS) * BIN_ROWS), runs);
   lines.push('', ...binsBench.lines);
+  const idsBench = await runIdsBench(Math.max(ID_ROWS, Math.round(n / 10 / ID_ROWS) * ID_ROWS), runs);
+  lines.push('', ...idsBench.lines);
   const text = lines.join('\n');
   console.log(`\n${text}`);
   await mkdir(`${root}/bench/results`, { recursive: true });
@@ -378,9 +468,10 @@ export async function runMetricsBench(options: MetricsBenchOptions): Promise<voi
     results: all.map((v) => ({ kind: v.kind, variant: v.name, nsPerOp: nsPerOp.get(v)!, medianNsPerOp: median(nsPerOp.get(v)!) })),
     checks,
     fleetBins: { results: binsBench.json, countsAddUp: binsBench.pass },
+    predictionIds: { results: idsBench.json, verified: idsBench.pass },
   };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
   await writeFile(`${base}.md`, `# Metric-update benchmark, ${new Date().toISOString()}\n\n${text}\n`);
   console.log(`results written to ${base}.json and .md`);
-  if (checks.some((c) => !c.pass) || !binsBench.pass) process.exitCode = 1;
+  if (checks.some((c) => !c.pass) || !binsBench.pass || !idsBench.pass) process.exitCode = 1;
 }
