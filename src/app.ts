@@ -64,15 +64,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
     // Telemetry: metric series are created here from the registry, never from requests.
     // Each model's own row layout (model/feature-schema.ts) is what telemetry decodes rows with.
-    const layouts = registry
-      .list()
-      .map((m): ModelLayout => ({
-        name: m.name,
-        version: m.version,
-        framework: m.framework,
-        ...m.schema.layout,
-        performance: m.performance,
-      }));
+    const layouts = registry.list().map((m): ModelLayout => ({
+      name: m.name,
+      version: m.version,
+      framework: m.framework,
+      ...m.schema.layout,
+      performance: m.performance,
+    }));
     const metrics = config.metricsEnabled
       ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS, drift: config.drift.enabled })
       : undefined;
