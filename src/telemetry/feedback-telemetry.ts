@@ -21,7 +21,11 @@ export interface FeedbackTelemetry {
 const NOOP_RECORDER: FeedbackRecorder = { labelled() {} };
 export const NO_FEEDBACK_TELEMETRY: FeedbackTelemetry = { recorder: () => NOOP_RECORDER, outcome() {} };
 
-/** Per label: two counters for the confusion matrix and buckets, up to 40 for the positives above, three more. */
+/**
+ * Recorders bound per model at startup. A label costs one confusion-matrix and one bucket increment,
+ * one increment per bucket below its own for a positive (at most 39), a score sum, a squared error
+ * and a delay observation: the feedback path, not the prediction path.
+ */
 export function createFeedbackTelemetry(metrics: Metrics, models: readonly ModelDescriptor[]): FeedbackTelemetry {
   const recorders = new Map<string, FeedbackRecorder>();
   for (const { name, version, performance } of models) {
