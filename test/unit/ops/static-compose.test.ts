@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS_DIR, renderDashboards } from '../../../scripts/dashboards/render-dashboards.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { METRIC_NAMES } from '../../../src/telemetry/metrics.js';
@@ -15,6 +15,7 @@ import {
   datasourceExpressions,
   loadDashboards,
 } from '../../helpers/dashboards.js';
+import { standInKeyFile } from './feedback-key-file.js';
 
 /**
  * The Compose stack, its Dockerfile and the dashboards, checked without a container engine or any
@@ -57,6 +58,23 @@ const commandOf = (service: Service) => (Array.isArray(service.command) ? servic
 const mounts = (service: Service) => (service.volumes ?? []).map((volume) => volume.split(':') as [string, string, ...string[]]);
 const containerPaths = (service: Service) => mounts(service).map(([, target]) => target);
 
+/** The prediction-id keys: the secret every ml-service replica reads. */
+const FEEDBACK_SECRET = 'feedback_keys';
+const keyFile = standInKeyFile();
+afterAll(() => keyFile.remove());
+
+/**
+ * A service's environment as its process reads it: FEEDBACK_KEY_FILE must be the key secret as
+ * Compose mounts it (/run/secrets/<name>, the service attaching it), a file that does not exist
+ * here; loadConfig gets the stand-in in its place.
+ */
+function asInTheContainer(service: Service): Record<string, string> {
+  const env = { ...service.environment };
+  expect(service.secrets ?? [], 'the service attaches the key secret').toContain(FEEDBACK_SECRET);
+  expect(env['FEEDBACK_KEY_FILE'], 'FEEDBACK_KEY_FILE: the key secret as mounted').toBe(`/run/secrets/${FEEDBACK_SECRET}`);
+  return { ...env, FEEDBACK_KEY_FILE: keyFile.path };
+}
+
 /** The ports a service's container listens on, from its published and exposed ports. */
 function containerPorts(service: Service): number[] {
   const published = (service.ports ?? []).map((port) => Number(port.split(':').at(-1)));
@@ -66,10 +84,30 @@ function containerPorts(service: Service): number[] {
 describe('docker-compose.yml', () => {
   it('gives ml-service a stop grace period longer than its whole shutdown budget (else it is killed mid-drain)', () => {
     const service = compose.services['ml-service']!;
-    const config = loadConfig({ ...service.environment });
+    const config = loadConfig(asInTheContainer(service));
     const grace = /^(\d+)s$/.exec(service.stop_grace_period ?? '');
     expect(grace, 'stop_grace_period in seconds').not.toBeNull();
     expect(Number(grace![1]) * 1000).toBeGreaterThan(config.shutdown.timeoutMs + 1000);
+  });
+
+  it('every ml-service replica reads the same prediction-id keys: the secret feedback_keys at FEEDBACK_KEY_FILE, no key in the file', () => {
+    // Every service built from the Dockerfile runs the service; `--scale` copies its definition.
+    const built = services.filter(([, service]) => service.build !== undefined);
+    expect(built.map(([name]) => name)).toEqual(['ml-service']);
+    for (const [name, service] of built) {
+      const config = loadConfig(asInTheContainer(service));
+      expect(config.feedback.keys.count, name).toBe(1);
+      expect(config.feedback.keys.reveal()[0]).toEqual(Buffer.from(readFileSync(keyFile.path, 'utf8').trim(), 'base64'));
+      // Keys belong in the secret, not in docker-compose.yml (committed) or the environment.
+      expect(service.environment, name).not.toHaveProperty('FEEDBACK_KEYS');
+    }
+    expect(compose.secrets[FEEDBACK_SECRET]).toEqual({ file: `./secrets/${FEEDBACK_SECRET}` });
+  });
+
+  it('the example key file is a placeholder the service refuses (a copied example must not sign), and the set-up generates the real one', () => {
+    const example = join(REPO_ROOT, 'docs/secrets.example', FEEDBACK_SECRET);
+    expect(() => loadConfig({ FEEDBACK_KEY_FILE: example })).toThrow(/^FEEDBACK_KEY_FILE=.*:\d+: not base64$/);
+    expect(read('docs/secrets.example/README.md')).toContain(`openssl rand -base64 32 > secrets/${FEEDBACK_SECRET}`);
   });
 
   it('pins every image to an exact version tag (no latest, no floating major or minor)', () => {
