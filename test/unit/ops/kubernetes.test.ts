@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +18,7 @@ import { METRIC_NAMES } from '../../../src/telemetry/metrics.js';
 import { loadRuleGroups, REPO_ROOT } from '../../alerts/rule-file.js';
 import { sharedRegistry } from '../../helpers/app.js';
 import { findBinary, hasBinary } from '../../helpers/binaries.js';
+import { standInKeyFile } from './feedback-key-file.js';
 
 /**
  * deploy/kubernetes/ checked without a cluster (none is reachable here). Without any binary: the
@@ -27,6 +28,9 @@ import { findBinary, hasBinary } from '../../helpers/binaries.js';
  * every rendered object passes its API schema (kubernetes-models, @kubernetes-models/prometheus-
  * operator; those schemas check types, formats and required fields, not unknown field names, which
  * only an API server's strict field validation reports).
+ *
+ * FEEDBACK_KEY_FILE names the key Secret as the pod sees it: each test that runs loadConfig on the
+ * ConfigMap first checks that path against the Deployment's mount, then puts a stand-in file there.
  */
 
 type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -66,6 +70,33 @@ const productionEnv = {
   ),
 };
 
+/** The Secret of the prediction-id keys: created with kubectl (README), never in these manifests. */
+const FEEDBACK_SECRET = 'ml-service-feedback-keys';
+const FEEDBACK_SECRET_KEY = 'feedback_keys';
+const keyFile = standInKeyFile();
+afterAll(() => keyFile.remove());
+
+/** Where a pod finds the key Secret's item: the volume's read-only mount in the ml-service container, then the item's path. */
+function mountedKeyFile(podSpec: Yaml): string {
+  const volume = (podSpec['volumes'] as Yaml[]).find((v) => v['secret']?.['secretName'] === FEEDBACK_SECRET);
+  expect(volume, `a volume of the Secret ${FEEDBACK_SECRET}`).toBeDefined();
+  const items = volume!['secret']['items'] as Yaml[] | undefined;
+  const path = items === undefined ? FEEDBACK_SECRET_KEY : items.find((item) => item['key'] === FEEDBACK_SECRET_KEY)?.['path'];
+  expect(path, `the Secret's key ${FEEDBACK_SECRET_KEY} is projected`).toBeDefined();
+  const ml = (podSpec['containers'] as Yaml[]).find((c) => c['name'] === 'ml-service')!;
+  const mount = (ml['volumeMounts'] as Yaml[]).find((m) => m['name'] === volume!['name']);
+  expect(mount, `${volume!['name']} is mounted`).toBeDefined();
+  expect(mount!['subPath'], 'a whole-volume mount').toBeUndefined();
+  expect(mount!['readOnly'], `${mount!['mountPath']} is read-only`).toBe(true);
+  return posix.join(mount!['mountPath'] as string, path as string);
+}
+
+/** The environment as the service reads it in the pod: FEEDBACK_KEY_FILE must be the mounted Secret, here the stand-in. */
+function asInThePod(env: Record<string, string>, podSpec: Yaml = pod['spec']): Record<string, string> {
+  expect(env['FEEDBACK_KEY_FILE'], 'FEEDBACK_KEY_FILE: the key Secret as mounted in the pod').toBe(mountedKeyFile(podSpec));
+  return { ...env, FEEDBACK_KEY_FILE: keyFile.path };
+}
+
 const matches = (selector: Yaml, labels: Yaml) =>
   Object.entries(selector['matchLabels'] as Record<string, string>).every(([key, value]) => labels[key] === value);
 const containerPort = (name: string | number) =>
@@ -94,8 +125,8 @@ describe('the ConfigMap (base/ml-service.env) is the service environment', () =>
   });
 
   it('loadConfig accepts it as a whole (the shutdown stages fit their budget), base and production', () => {
-    expect(() => loadConfig(configEnv)).not.toThrow();
-    expect(() => loadConfig(productionEnv)).not.toThrow();
+    expect(() => loadConfig(asInThePod(configEnv))).not.toThrow();
+    expect(() => loadConfig(asInThePod(productionEnv))).not.toThrow();
   });
 
   it('the container takes its environment from it, and NODE_OPTIONS keeps the heap under the memory limit', () => {
@@ -113,7 +144,7 @@ describe('the ConfigMap (base/ml-service.env) is the service environment', () =>
 describe('the Deployment against the service', () => {
   let app: FastifyInstance;
   beforeAll(async () => {
-    app = await buildApp(loadConfig({ ...configEnv, LOG_LEVEL: 'silent' }), { registry: await sharedRegistry() });
+    app = await buildApp(loadConfig(asInThePod({ ...configEnv, LOG_LEVEL: 'silent' })), { registry: await sharedRegistry() });
     await app.ready();
   });
   afterAll(() => app?.close());
@@ -124,14 +155,14 @@ describe('the Deployment against the service', () => {
     expect(container['readinessProbe']['httpGet']['path']).toBe('/ready');
     for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
       const { path, port } = container[probe]['httpGet'] as { path: string; port: string | number };
-      expect(containerPort(port), `${probe} port`).toBe(loadConfig(configEnv).port);
+      expect(containerPort(port), `${probe} port`).toBe(loadConfig(asInThePod(configEnv)).port);
       const response = await app.inject({ method: 'GET', url: path });
       expect(response.statusCode, `${probe}: GET ${path}`).toBe(200);
     }
   });
 
   it('the container port is PORT of the ConfigMap, and the Service and the NetworkPolicy use it', () => {
-    const port = loadConfig(configEnv).port;
+    const port = loadConfig(asInThePod(configEnv)).port;
     expect(container['ports']).toEqual([{ name: 'http', containerPort: port, protocol: 'TCP' }]);
     expect(containerPort(service['spec']['ports'][0]['targetPort'])).toBe(port);
     expect(matches({ matchLabels: service['spec']['selector'] }, pod['metadata']['labels'])).toBe(true);
@@ -149,7 +180,7 @@ describe('the Deployment against the service', () => {
   });
 
   it('the grace period outlasts preStop + SHUTDOWN_TIMEOUT_MS (else the kubelet kills mid-drain), and the drain covers endpoint removal', () => {
-    const { shutdown } = loadConfig(configEnv);
+    const { shutdown } = loadConfig(asInThePod(configEnv));
     const graceMs = Number(pod['spec']['terminationGracePeriodSeconds']) * 1000;
     // The same 1 s for the process to exit after its budget as docker-compose.yml's stop_grace_period.
     expect(graceMs).toBeGreaterThan(preStopSeconds() * 1000 + shutdown.timeoutMs + 1000);
@@ -160,7 +191,7 @@ describe('the Deployment against the service', () => {
     expect(graceMs).toBeLessThanOrEqual(30_000);
   });
 
-  it('runs as the image user, non-root, with a read-only root filesystem and /tmp writable, seccomp RuntimeDefault, no token', () => {
+  it('runs as the image user, non-root, with a read-only root filesystem, /tmp the only writable mount, seccomp RuntimeDefault, no token', () => {
     const spec = pod['spec'];
     expect(spec['automountServiceAccountToken']).toBe(false);
     expect(spec['enableServiceLinks']).toBe(false);
@@ -179,8 +210,12 @@ describe('the Deployment against the service', () => {
       capabilities: { drop: ['ALL'] },
     });
     const mounts = container['volumeMounts'] as Yaml[];
-    expect(mounts.map((m) => m['mountPath'])).toEqual(['/tmp']);
-    expect((spec['volumes'] as Yaml[]).find((v) => v['name'] === mounts[0]!['name'])?.['emptyDir']).toBeDefined();
+    const volumeOf = (mount: Yaml) => (spec['volumes'] as Yaml[]).find((v) => v['name'] === mount['name']);
+    const writable = mounts.filter((m) => m['readOnly'] !== true);
+    expect(writable.map((m) => m['mountPath'])).toEqual(['/tmp']);
+    expect(volumeOf(writable[0]!)?.['emptyDir']).toBeDefined();
+    // Everything else mounted is a Secret, read-only.
+    for (const mount of mounts.filter((m) => m['readOnly'] === true)) expect(volumeOf(mount)?.['secret'], mount['mountPath']).toBeDefined();
   });
 
   it('requests and limits CPU and memory; three replicas, the image of this version', () => {
@@ -204,6 +239,30 @@ describe('the Deployment against the service', () => {
     expect(hpa['spec']['metrics']).toEqual([
       { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
     ]);
+  });
+});
+
+describe('the prediction-id keys: one Secret that every replica reads', () => {
+  it('FEEDBACK_KEY_FILE (base and production) is the Secret ml-service-feedback-keys, mounted read-only; no key in the ConfigMap', () => {
+    for (const env of [configEnv, productionEnv]) {
+      expect(env['FEEDBACK_KEY_FILE']).toBe(mountedKeyFile(pod['spec']));
+      // A ConfigMap is not secret, and a key there would sign before the file's (FEEDBACK_KEYS comes first).
+      expect(env).not.toHaveProperty('FEEDBACK_KEYS');
+    }
+    // Every replica runs this one template, with the path from the ConfigMap they share.
+    expect((container['env'] as Yaml[]).filter((e) => String(e['name']).startsWith('FEEDBACK_'))).toEqual([]);
+    const volume = (pod['spec']['volumes'] as Yaml[]).find((v) => v['secret']?.['secretName'] === FEEDBACK_SECRET)!;
+    // Without the Secret a pod waits (the service would refuse to start on a missing file anyway).
+    expect(volume['secret']['optional']).not.toBe(true);
+    // The service runs as uid and gid 1000; fsGroup makes the mounted files its group's.
+    expect(pod['spec']['securityContext']['fsGroup']).toBe(1000);
+    expect(volume['secret']['defaultMode'], 'mode 0440: owner and group read, nobody else').toBe(0o440);
+  });
+
+  it("with the Secret's file in place, the service signs with the key it holds", () => {
+    const config = loadConfig(asInThePod(configEnv));
+    expect(config.feedback.keys.count).toBe(1);
+    expect(config.feedback.keys.reveal()[0]).toEqual(Buffer.from(readFileSync(keyFile.path, 'utf8').trim(), 'base64'));
   });
 });
 
@@ -327,7 +386,7 @@ describe.skipIf(!hasKustomize)('kustomize build', () => {
     expect(rendered['envFrom'][0]['configMapRef']['name']).toBe(configMap['metadata']['name']);
     expect(configMap['metadata']['name']).toMatch(/^ml-service-config-[a-z0-9]{10}$/);
     expect(configMap['data']).toEqual(productionEnv);
-    expect(() => loadConfig(configMap['data'])).not.toThrow();
+    expect(() => loadConfig(asInThePod(configMap['data'], find(objects, 'Deployment')['spec']['template']['spec']))).not.toThrow();
     expect(rendered['image']).toMatch(/^registry\.example\.com\/ml-service:\d+\.\d+\.\d+$/);
 
     const secret = objects.find(
@@ -339,6 +398,19 @@ describe.skipIf(!hasKustomize)('kustomize build', () => {
     const job = find(objects, 'Service')['metadata']['labels'][find(objects, 'ServiceMonitor')['spec']['jobLabel']];
     expect(job).toBe('ml-service');
   });
+
+  it.each(['base', ...overlays.map((o) => `overlays/${o}`)])(
+    '%s: the Deployment mounts the key Secret by its own name, and no manifest holds a key (kubectl creates it)',
+    (dir) => {
+      const objects = kustomizeBuild(K8S(dir));
+      const rendered = find(objects, 'Deployment')['spec']['template']['spec'];
+      const configMap = find(objects, 'ConfigMap');
+      expect(configMap['data']['FEEDBACK_KEY_FILE']).toBe(mountedKeyFile(rendered));
+      expect(objects.filter((o) => o['kind'] === 'Secret').map((o) => o['metadata']['name'])).not.toContain(FEEDBACK_SECRET);
+      for (const secret of objects.filter((o) => o['kind'] === 'Secret'))
+        expect(Object.keys({ ...secret['data'], ...secret['stringData'] }), secret['metadata']['name']).not.toContain(FEEDBACK_SECRET_KEY);
+    },
+  );
 
   it('the in-flight-autoscaling component adds a per-pod ml_active_requests target to the CPU one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ml-service-kustomize-'));
