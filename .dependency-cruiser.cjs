@@ -1,5 +1,5 @@
 /**
- * The dependency rule, enforced: server -> app -> routes -> {model, drift, telemetry} -> errors;
+ * The dependency rule, enforced: server -> app -> routes -> {model, drift, feedback, telemetry} -> errors;
  * config/ and errors.ts are the bottom layers. Only server.ts and app.ts read config (instrumentation.ts
  * too, as it runs first); only app.ts, routes/ and telemetry import fastify.
  */
@@ -64,6 +64,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/drift/' },
       to: { path: '^src/(telemetry|model|routes)/|fastify' },
+    },
+    {
+      name: 'feedback-is-pure',
+      comment:
+        'feedback/ (prediction ids, judging a label) is pure like drift/: no HTTP, no metrics, no app. routes/feedback.ts ' +
+        'serves it and telemetry/feedback-telemetry.ts counts its outcomes, so it tests without a server or a registry.',
+      severity: 'error',
+      from: { path: '^src/feedback/' },
+      to: { path: '^src/(telemetry|routes)/|^src/(app|server)\\.ts$|fastify|prom-client|@opentelemetry/' },
     },
     {
       name: 'not-to-dev-dep',
