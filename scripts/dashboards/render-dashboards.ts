@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { driftDashboard, DRIFT_UID } from './drift-dashboard.js';
 import { overviewDashboard, OVERVIEW_UID } from './overview-dashboard.js';
+import { performanceDashboard, PERFORMANCE_UID } from './performance-dashboard.js';
 
 /** Where Grafana's provider (grafana/dashboards.yml) finds them. */
 export const DASHBOARDS_DIR = fileURLToPath(new URL('../../grafana/dashboards/', import.meta.url));
@@ -29,6 +30,7 @@ export function renderDashboards(): Map<string, string> {
   const boards: [string, dashboard.Dashboard][] = [
     [OVERVIEW_UID, overviewDashboard()],
     [DRIFT_UID, driftDashboard()],
+    [PERFORMANCE_UID, performanceDashboard()],
   ];
   return new Map(boards.map(([uid, board]) => [`${uid}.json`, `${JSON.stringify(numberPanels(board), null, 2)}\n`]));
 }

@@ -383,6 +383,7 @@ const HISTOGRAMS = [
   'ml_feature_value',
   'http_server_request_duration_seconds',
   'ml_drift_evaluation_duration_seconds',
+  'ml_feedback_label_delay_seconds',
 ];
 
 async function exportedNames(): Promise<Set<string>> {
@@ -426,6 +427,38 @@ describe('dashboards', () => {
     const overview = dashboards.find((board) => board.uid === 'ml-service-overview')!;
     const latency = allPanels(overview.panels).find((panel) => panel.title === 'Latency of the prediction routes')!;
     expect(latency.targets!.some((t) => (t as { exemplar?: boolean }).exemplar === true)).toBe(true);
+  });
+
+  it('the model-performance dashboard puts realised, estimated and reference side by side and shows the labels behind them', () => {
+    const board = dashboards.find((b) => b.uid === 'ml-service-performance')!;
+    const graphTargets = (title: string) =>
+      allPanels(board.panels)
+        .find((panel) => panel.type === 'timeseries' && panel.title === title)!
+        .targets!.map((t) => t.expr ?? '');
+    const has = (exprs: string[], pattern: RegExp) => {
+      const found = exprs.some((e) => pattern.test(e));
+      expect(found, String(pattern)).toBe(true);
+    };
+    for (const [title, metric] of [
+      ['ROC AUC', 'roc_auc'],
+      ['Precision', 'precision'],
+      ['Recall', 'recall'],
+      ['F1', 'f1'],
+    ] as const) {
+      const exprs = graphTargets(title);
+      for (const window of ['1d', '7d']) has(exprs, new RegExp(`^ml:performance_${metric}:${window}\\{`));
+      has(exprs, new RegExp(`^ml:performance_reference\\{[^}]*metric="${metric}"\\}$`));
+      has(exprs, new RegExp(`^ml:performance_reference\\{[^}]*metric="${metric}"\\} - on \\([^)]*\\) ml:performance_margin`));
+      // CBPE estimates precision, recall and F1; the prediction-side counters hold no score distribution for an AUC.
+      expect(exprs.some((e) => e.startsWith(`ml:performance_estimated_${metric}:`))).toBe(metric !== 'roc_auc');
+    }
+    const all = dashboardExpressions(board);
+    has(all, /ml:feedback_labels:increase1d.*\/.*ml:prediction_decisions:increase1d/);
+    for (const q of ['0.5', '0.9', '0.99']) has(all, new RegExp(`^histogram_quantile\\(${q}, .*ml_feedback_label_delay_seconds_bucket`));
+    has(all, /sum by \(outcome\) \(increase\(ml_feedback_total\{/);
+    for (const name of ['brier', 'ece', 'roc_auc_error_bound']) has(all, new RegExp(`^ml:performance_${name}:1d\\{`));
+    has(all, /^ml:performance_realised:alerting\{/);
+    has(all, /alertname=~"ModelPerformanceBelowReference\|FeedbackStopped"/);
   });
 
   it('names only metrics the service exports, recording rules of alert-rules.yml, up and ALERTS', async () => {
