@@ -2,6 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { parse } from 'csv-parse/sync';
+import {
+  createLabelPlanner,
+  createLabelSender,
+  trueProbability,
+  type LabelOptions,
+  type LabelPlan,
+  type LabelRecord,
+  type LabelStats,
+} from './labels.js';
+import { seededRandom } from './seeded-random.js';
 
 /**
  * A shift applied to one feature of every simulated row:
@@ -37,7 +47,12 @@ export interface SimulationOptions {
   readonly seed: number;
   /** Most requests in flight; beyond it a send is counted as skipped (the service is too slow). */
   readonly maxInFlight?: number;
+  /** Stops the traffic, and the wait for pending labels. */
   readonly signal?: AbortSignal;
+  /** Send ground truth for the predictions (POST /feedback/batch with each prediction_id). */
+  readonly labels?: LabelOptions;
+  /** Called with every answered feedback request: the labels it carried and its status. */
+  readonly onLabels?: (labels: readonly LabelRecord[], status: string) => void;
 }
 
 export interface SimulationResult {
@@ -46,6 +61,8 @@ export interface SimulationResult {
   readonly statuses: Record<string, number>;
   readonly skipped: number;
   readonly seconds: number;
+  /** With `labels`: what became of them. */
+  readonly labels?: LabelStats;
 }
 
 type Row = Record<string, number | string>;
@@ -80,16 +97,10 @@ export function applyShifts(row: Row, shifts: readonly Shift[]): Row {
   return out;
 }
 
-/** mulberry32: a small seeded generator, so a simulation can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+interface PredictionAnswer {
+  readonly prediction?: number;
+  readonly prediction_id?: string;
+  readonly predictions?: readonly { readonly prediction?: number; readonly prediction_id?: string }[];
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
@@ -97,7 +108,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const known = new Set(Object.keys(rows[0] ?? {}));
   for (const shift of options.shifts)
     if (!known.has(shift.feature)) throw new Error(`--drift names ${shift.feature}, not a feature of the model`);
-  const next = random(options.seed);
+  const next = seededRandom(options.seed);
   const pick = () => applyShifts(rows[Math.floor(next() * rows.length)]!, options.shifts);
   const target = new URL(options.batch > 1 ? '/predict/batch' : '/predict', options.url);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -109,12 +120,53 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let inFlight = 0;
   const inFlightDone: Promise<void>[] = [];
 
+  const labelling = options.labels;
+  let plan: ((row: Record<string, number | string>) => LabelPlan) | undefined;
+  if (labelling) {
+    // Fail before sending anything if the generating process cannot label these rows.
+    if (rows[0]) trueProbability(applyShifts(rows[0], options.shifts), labelling.conceptDrift);
+    plan = createLabelPlanner(labelling, options.seed);
+  }
+  const labels =
+    labelling &&
+    createLabelSender(labelling.feedbackUrl ?? options.url, {
+      queueLimit: labelling.queueLimit ?? 100_000,
+      batchSize: labelling.batchSize ?? 100,
+      ...(options.onLabels && { onLabels: options.onLabels }),
+    });
+
+  /** Queue the labels of an answered request: its rows' plans joined with the ids it returned. */
+  const queueLabels = (plans: readonly LabelPlan[], body: string, startedAt: number) => {
+    let answer: PredictionAnswer;
+    try {
+      answer = JSON.parse(body) as PredictionAnswer;
+    } catch {
+      return;
+    }
+    const predictions = answer.predictions ?? [answer];
+    plans.forEach((p, r) => {
+      const prediction = predictions[r];
+      if (p === undefined || typeof prediction?.prediction_id !== 'string' || typeof prediction.prediction !== 'number') return;
+      labels!.add({
+        predictionId: prediction.prediction_id,
+        positive: p.positive,
+        score: prediction.prediction,
+        probability: p.probability,
+        delaySeconds: p.delaySeconds,
+        dueAt: startedAt + p.delaySeconds * 1000,
+      });
+    });
+  };
+
   const send = () => {
+    const instances = Array.from({ length: options.batch }, pick);
+    const plans = plan ? instances.map(plan) : [];
     const body =
       options.batch > 1
-        ? { instances: Array.from({ length: options.batch }, pick), model_name: options.modelName, model_version: options.modelVersion }
-        : { features: pick(), model_name: options.modelName, model_version: options.modelVersion };
+        ? { instances, model_name: options.modelName, model_version: options.modelVersion }
+        : { features: instances[0], model_name: options.modelName, model_version: options.modelVersion };
     const payload = JSON.stringify(body);
+    const startedAt = performance.now();
     inFlight++;
     sent++;
     sentRows += options.batch;
@@ -123,9 +175,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         target,
         { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
         (res) => {
-          res.resume();
+          // The answer is read only when its ids are needed.
+          const wanted = res.statusCode === 200 && plans.some((p) => p !== undefined);
+          const chunks: Buffer[] = [];
+          if (wanted) res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          else res.resume();
           res.on('end', () => {
             statuses[String(res.statusCode)] = (statuses[String(res.statusCode)] ?? 0) + 1;
+            if (wanted) queueLabels(plans, Buffer.concat(chunks).toString(), startedAt);
             inFlight--;
             resolve();
           });
@@ -156,5 +213,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   }
   await Promise.all(inFlightDone);
   agent.destroy();
-  return { sent, rows: sentRows, statuses, skipped, seconds: (performance.now() - started) / 1000 };
+  if (labels) {
+    await labels.drain(options.signal);
+    labels.close();
+  }
+  return {
+    sent,
+    rows: sentRows,
+    statuses,
+    skipped,
+    seconds: (performance.now() - started) / 1000,
+    ...(labels && { labels: labels.stats }),
+  };
 }
