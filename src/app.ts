@@ -141,10 +141,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
     if (configuredKeys.length === 0) {
-      app.log.warn(
-        'FEEDBACK_KEYS and FEEDBACK_KEY_FILE are unset: prediction ids are signed with a random key of this process, ' +
-          'so POST /feedback accepts only the ids this process issued, until it restarts; give every replica the same keys',
-      );
+      // Once listening: a process that then refuses to start prints its one error line, nothing else.
+      app.addHook('onListen', async () => {
+        app.log.warn(
+          'FEEDBACK_KEYS and FEEDBACK_KEY_FILE are unset: prediction ids are signed with a random key of this process, ' +
+            'so POST /feedback accepts only the ids this process issued, until it restarts; give every replica the same keys',
+        );
+      });
     }
 
     // Drift: each scored row is copied into its model's window and counted in its fleet bins on the
