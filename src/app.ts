@@ -8,6 +8,7 @@ import type { DriftJob, DriftJobOptions } from './drift/job.js';
 import { createFeedbackReader } from './feedback/feedback-reader.js';
 import { createPredictionIdCodec, MIN_KEY_BYTES } from './feedback/prediction-id.js';
 import { loadModelRegistry, type ModelRegistry } from './model/index.js';
+import { createPredictionPipeline } from './prediction/pipeline.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
 import { driftRoutes } from './routes/drift.js';
@@ -173,6 +174,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       app.addHook('onReady', async () => drift.start());
       app.addHook('onClose', async () => drift.close());
     }
+    // The one prediction pipeline every transport scores through (src/prediction/pipeline.ts).
+    const pipeline = createPredictionPipeline({
+      registry,
+      defaultModel: config.defaultModel,
+      telemetry,
+      ids,
+      ...(drift && { onScored: drift.record }),
+    });
     installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
@@ -191,14 +200,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
     await app.register(healthRoutes, { registry, readiness });
     await app.register(predictRoutes, {
-      registry,
-      defaultModel: config.defaultModel,
+      pipeline,
       maxBatchSize: config.maxBatchSize,
-      telemetry,
       errors,
-      ids,
       payloadSampleRatio: config.logPayloads.sampleRatio,
-      ...(drift && { onScored: drift.record }),
     });
     await app.register(feedbackRoutes, { reader: feedbackReader, telemetry: feedbackTelemetry, errors, maxBatchSize: config.maxBatchSize });
     if (metrics) await app.register(metricsRoutes, { metrics });
