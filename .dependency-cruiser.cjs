@@ -1,5 +1,5 @@
 /**
- * The dependency rule, enforced: server -> app -> routes -> prediction -> {model, drift, feedback, telemetry} -> errors;
+ * The dependency rule, enforced: server -> app -> {routes, grpc} -> prediction -> {model, drift, feedback, telemetry} -> errors;
  * config/ and errors.ts are the bottom layers. Only server.ts and app.ts read config (instrumentation.ts
  * too, as it runs first); only app.ts, routes/ and telemetry import fastify.
  */
@@ -59,6 +59,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/prediction/' },
       to: { path: '^src/(routes|grpc)/|^src/(app|server)\\.ts$|fastify|@grpc/' },
+    },
+    {
+      name: 'grpc-is-a-transport',
+      comment:
+        'grpc/ serves the Open Inference Protocol over gRPC beside routes/ over HTTP: it parses calls into the one pipeline ' +
+        '(prediction/) and shapes its results; it imports neither the HTTP side (routes/, fastify) nor app or server.',
+      severity: 'error',
+      from: { path: '^src/grpc/' },
+      to: { path: '^src/(routes|drift|feedback|cli)/|^src/(app|server|drift-monitor)\\.ts$|fastify' },
+    },
+    {
+      name: 'only-app-builds-grpc',
+      comment: 'Like routes/, the gRPC server is wired in app.ts (and bound by server.ts through the app): nothing else imports it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/app\\.ts$|^src/grpc/' },
+      to: { path: '^src/grpc/' },
     },
     {
       name: 'model-is-self-contained',
