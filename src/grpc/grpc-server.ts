@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   Metadata,
   Server,
+  setLogger,
   ServerCredentials,
   status as Status,
   type sendUnaryData,
@@ -21,6 +22,7 @@ export interface GrpcLog {
     bindings: Record<string, unknown>,
   ): RpcLog & { warn(fields: object, message: string): void; error(fields: object, message: string): void };
   info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
 }
 
 export interface GrpcServerOptions {
@@ -64,6 +66,14 @@ const UNTRACED: ReadonlySet<InferenceRpc> = new Set(['ServerLive', 'ServerReady'
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcListener {
   const { handlers, telemetry, log, onRejected } = options;
+  // grpc-js writes its errors (a failed bind, a broken connection) with console.error by default:
+  // into the JSON log instead, so stderr keeps at most the one line of a refused start. (Process-wide:
+  // the OTLP exporter's client shares the library.)
+  setLogger({
+    error: (...args: unknown[]) => log.warn({ source: 'grpc-js' }, args.map(String).join(' ')),
+    info: () => {},
+    debug: () => {},
+  });
   const server = new Server({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     // A connection with no call for this long is closed (idle clients reconnect transparently).
