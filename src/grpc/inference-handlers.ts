@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { LoadedModel, ModelRegistry } from '../model/index.js';
-import type { PredictionLog, PredictionPipeline } from '../prediction/pipeline.js';
+import type { PredictionLog, PredictionPipeline, Scored } from '../prediction/pipeline.js';
 import {
   selectOutputs,
   v2Encoder,
@@ -102,17 +102,33 @@ export function createInferenceHandlers(options: InferenceHandlersOptions): Infe
       const names = selectOutputs(request.outputs);
       const inputs = v2Inputs(request.inputs, request.raw_input_contents);
       const rows = v2RowCount(inputs);
-      const scored = await pipeline.score(
-        log,
-        { name: request.model_name, version: given(request.model_version) },
-        rows,
-        v2Encoder(inputs, { maxBatchSize }),
-      );
+      let scored: Scored;
+      try {
+        scored = await pipeline.score(
+          log,
+          { name: request.model_name, version: given(request.model_version) },
+          rows,
+          v2Encoder(inputs, { maxBatchSize }),
+        );
+      } catch (err) {
+        pipeline.recordFailure(err);
+        throw err;
+      }
       const outputs = v2Outputs(scored, names, pipeline.issueIds);
+      const { scores } = scored;
+      let sum = 0;
+      let max = 0;
+      for (let r = 0; r < rows; r++) {
+        sum += scores[r]!;
+        if (scores[r]! > max) max = scores[r]!;
+      }
+      // The same line as V2 over REST, and which transport carried it.
       pipeline.logCompleted(log, scored.model, scored.latencyMs, {
+        protocol: 'v2',
+        transport: 'grpc',
         rows,
-        ...(request.id !== '' && { inference_id: request.id.length > 128 ? `${request.id.slice(0, 128)}…` : request.id }),
-        ...(rows === 1 && { prediction_score: scored.scores[0] }),
+        mean_score: sum / rows,
+        max_score: max,
       });
       const response = { model_name: scored.model.name, model_version: scored.model.version, id: request.id };
       // Answered the way the request was asked (as KServe's own server does): raw bytes for raw
