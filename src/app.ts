@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { loadShedding } from './routes/load-shedding.js';
 import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openInferenceRoutes } from './routes/open-inference.js';
 import { predictRoutes } from './routes/predict.js';
 import { publishDriftBins } from './telemetry/drift-bins.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
@@ -234,6 +235,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       maxBatchSize: config.maxBatchSize,
       errors,
       payloadSampleRatio: config.logPayloads.sampleRatio,
+    });
+    await app.register(openInferenceRoutes, {
+      prefix: '/v2',
+      pipeline,
+      registry,
+      readiness,
+      errors,
+      maxBatchSize: config.maxBatchSize,
+      server: SERVICE,
     });
     await app.register(feedbackRoutes, { reader: feedbackReader, telemetry: feedbackTelemetry, errors, maxBatchSize: config.maxBatchSize });
     if (metrics) await app.register(metricsRoutes, { metrics });

@@ -277,6 +277,7 @@ export function v2Encoder(inputs: readonly V2InputTensor[], options: V2DecodeOpt
 
 function decodeInputs(schema: FeatureSchema, inputs: readonly V2InputTensor[], options: V2DecodeOptions): EncodedRows {
   if (inputs.length === 0) throw new AppError('INVALID_TENSOR', 'inputs must hold at least one tensor', 'inputs');
+  elementCount(inputs[0]!); // its shape gives N: refused first, naming it, when it is not one
   const rows = v2RowCount(inputs);
   if (rows > options.maxBatchSize) {
     throw new AppError('BATCH_TOO_LARGE', `batch of ${rows} rows exceeds the limit of ${options.maxBatchSize} (MAX_BATCH_SIZE)`, 'inputs');
