@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCurl, shellWords } from '../helpers/curl.js';
 import { postJson, sharedRegistry, startApp, type RunningApp } from '../helpers/app.js';
+import { poll } from '../helpers/poll.js';
 
 const packageJson = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -360,6 +361,32 @@ describe('V2 REST: inference', () => {
     expect(text).toMatch(/ml_requests_rejected_total\{reason="invalid_tensor"\} 1/);
     expect(text).toMatch(/ml_requests_rejected_total\{reason="model_not_found"\} 1/);
     expect(text).toMatch(/ml_predictions_total\{model_name="fraud-detection",model_version="v1.0",status="success"\} 1/);
+  });
+});
+
+describe('V2 REST under load shedding', () => {
+  let service: RunningApp;
+  afterEach(() => service.close());
+
+  it('heap over the limit -> V2 inference 503 with Retry-After in the protocol error body; probes and metadata still answer', async () => {
+    // One millionth of the heap limit: always exceeded (as test/http/load-shedding.test.ts).
+    service = await startApp({ LOAD_SHED_MAX_HEAP_USED_RATIO: '0.000001', LOAD_SHED_RETRY_AFTER_SECONDS: '3' });
+    await poll(() => service.app.memoryUsage().heapUsed > 0, { deadlineMs: 20_000, what: 'an under-pressure sample' });
+    const shed = await postJson(`${service.url}${MODEL}/infer`, { inputs: [{ name: 'amount', shape: [1], datatype: 'FP32', data: [1] }] });
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('3');
+    expect(expectV2Error(shed.json)).toMatch(/^overloaded \(heap in use/);
+    for (const path of [
+      '/v2',
+      '/v2/health/live',
+      '/v2/health/ready',
+      `${MODEL}/ready`,
+      `${MODEL}/versions/v1.0/ready`,
+      MODEL,
+      `${MODEL}/versions/v1.0`,
+    ]) {
+      expect((await fetch(`${service.url}${path}`)).status, path).toBe(200);
+    }
   });
 });
 
