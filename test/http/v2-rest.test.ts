@@ -351,6 +351,12 @@ describe('V2 REST: inference', () => {
     expectV2Error(noRoute.json);
   });
 
+  it("what the router refuses before a /v2 route runs keeps the catalogue's shape (README: the one exception)", async () => {
+    const long = await get(`${service.url}/v2/models/${'m'.repeat(101)}/ready`);
+    expect(long.status).toBe(414);
+    expect(long.json).toMatchObject({ error: 'URI_TOO_LONG' });
+  });
+
   it('request strings never become metric series: route templates and rejection reasons only', async () => {
     await postJson(`${service.url}/v2/models/zz-model-zz/infer`, { inputs: tensorsOf({ amount: 1 }) });
     await postJson(`${service.url}${MODEL}/infer`, { inputs: [{ name: 'zz_input_zz', shape: [1], datatype: 'FP32', data: [1] }] });
