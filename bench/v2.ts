@@ -3,7 +3,8 @@
  * pinned to core 0; this process, the load generator, on core 1. Interleaved rounds of POST
  * /predict and /predict/batch, V2 REST infer (autocannon, like bench/core.ts) and V2 gRPC
  * ModelInfer (a closed loop of @grpc/grpc-js calls: `connections` calls in flight over 4 channels),
- * each for 1 row and 100 rows; every figure also as a ratio to /predict with the same row count in
+ * each for 1 row and 100 rows, beside ServerLive of the service and of a bare grpc-js server
+ * (bench/bare-grpc.ts: the library's ceiling with this generator); every figure also as a ratio to /predict with the same row count in
  * the same round, because the machine's speed drifts within minutes (docs/performance.md).
  *
  * The gRPC generator is JavaScript, heavier per call than autocannon: its own CPU share of the
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { readBodies } from './core.js';
-import { CAN_PIN, median, runLoad } from './lib.js';
+import { CAN_PIN, median, runLoad, startServer } from './lib.js';
 import { freePort, startService } from './service-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -83,15 +84,24 @@ function grpcRequest(rows: readonly Row[], raw: boolean): object {
   };
 }
 
-/** `connections` unary calls kept in flight for `seconds`, spread over `channels` channels. */
-async function grpcLoad(clients: readonly Client[], request: object, connections: number, seconds: number): Promise<Measured> {
+const grpcLoad = (clients: readonly Client[], request: object, connections: number, seconds: number) =>
+  grpcLoadVia(clients, 'ModelInfer', request, connections, seconds);
+
+/** `connections` unary calls of `rpc` kept in flight for `seconds`, spread over the clients' channels. */
+async function grpcLoadVia(
+  clients: readonly Client[],
+  rpc: string,
+  request: object,
+  connections: number,
+  seconds: number,
+): Promise<Measured> {
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const loop = async (client: Client) => {
-    const infer = (client as unknown as { ModelInfer: Unary }).ModelInfer.bind(client);
+    const infer = (client as unknown as Record<string, Unary>)[rpc]!.bind(client);
     while (performance.now() < end) {
       const t0 = performance.now();
       const ok = await new Promise<boolean>((resolve) => infer(request, (error) => resolve(error === null)));
@@ -133,6 +143,12 @@ export async function runV2Bench(options: V2BenchOptions): Promise<void> {
     { length: 4 },
     () => new inference.GRPCInferenceService(`127.0.0.1:${grpcPort}`, credentials.createInsecure()),
   );
+  // The library's own ceiling with this load generator: a bare grpc-js server (bench/bare-grpc.ts).
+  const bare = await startServer('bare grpc-js', ['--import', 'tsx', `${root}/bench/bare-grpc.ts`]);
+  const bareClients = Array.from(
+    { length: 4 },
+    () => new inference.GRPCInferenceService(bare.url.replace('http://', ''), credentials.createInsecure()),
+  );
 
   type Scenario = { name: string; rows: 1 | 100; run: (seconds: number) => Promise<Measured> };
   const http = (url: string, body: string) => (seconds: number) => runLoad({ url, body, connections, durationSeconds: seconds });
@@ -140,6 +156,8 @@ export async function runV2Bench(options: V2BenchOptions): Promise<void> {
   const v2 = `${service.url}/v2/models/fraud-detection/versions/v1.0/infer`;
   const scenarios: Scenario[] = [
     { name: 'POST /predict', rows: 1, run: http(`${service.url}/predict`, singleBody) },
+    { name: 'bare grpc-js ServerLive', rows: 1, run: (seconds) => grpcLoadVia(bareClients, 'ServerLive', {}, connections, seconds) },
+    { name: 'V2 gRPC ServerLive', rows: 1, run: (seconds) => grpcLoadVia(clients, 'ServerLive', {}, connections, seconds) },
     { name: 'V2 REST infer', rows: 1, run: http(v2, restBody([row])) },
     { name: 'V2 gRPC ModelInfer, typed', rows: 1, run: grpc(grpcRequest([row], false)) },
     { name: 'V2 gRPC ModelInfer, raw', rows: 1, run: grpc(grpcRequest([row], true)) },
@@ -163,8 +181,13 @@ export async function runV2Bench(options: V2BenchOptions): Promise<void> {
       );
     }
   }
-  for (const c of clients) c.close();
+  // Stopped while a timer holds the event loop: the service process is unref'd, and with the
+  // channels closed nothing else would keep this process alive until it has exited.
+  for (const c of [...clients, ...bareClients]) c.close();
+  await bare.stop();
+  const hold = setInterval(() => {}, 1000);
   await service.stop();
+  clearInterval(hold);
 
   const baseline = (rows: 1 | 100) => results.get(key(scenarios.find((s) => s.rows === rows)!))!;
   const summary = scenarios.map((s) => {
