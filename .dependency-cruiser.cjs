@@ -1,5 +1,5 @@
 /**
- * The dependency rule, enforced: server -> app -> routes -> {model, drift, feedback, telemetry} -> errors;
+ * The dependency rule, enforced: server -> app -> {routes, grpc} -> prediction -> {model, drift, feedback, telemetry} -> errors;
  * config/ and errors.ts are the bottom layers. Only server.ts and app.ts read config (instrumentation.ts
  * too, as it runs first); only app.ts, routes/ and telemetry import fastify.
  */
@@ -52,11 +52,36 @@ module.exports = {
       to: { path: '^src/(app|server)\\.ts$|^src/routes/' },
     },
     {
+      name: 'prediction-is-transport-independent',
+      comment:
+        'prediction/ (the one pipeline and the V2 tensor decoding) is shared by the HTTP routes and the gRPC server: ' +
+        'it imports neither of them, nor fastify, so each transport only parses its request and shapes its response.',
+      severity: 'error',
+      from: { path: '^src/prediction/' },
+      to: { path: '^src/(routes|grpc)/|^src/(app|server)\\.ts$|fastify|@grpc/' },
+    },
+    {
+      name: 'grpc-is-a-transport',
+      comment:
+        'grpc/ serves the Open Inference Protocol over gRPC beside routes/ over HTTP: it parses calls into the one pipeline ' +
+        '(prediction/) and shapes its results; it imports neither the HTTP side (routes/, fastify) nor app or server.',
+      severity: 'error',
+      from: { path: '^src/grpc/' },
+      to: { path: '^src/(routes|drift|feedback|cli)/|^src/(app|server|drift-monitor)\\.ts$|fastify' },
+    },
+    {
+      name: 'only-app-builds-grpc',
+      comment: 'Like routes/, the gRPC server is wired in app.ts (and bound by server.ts through the app): nothing else imports it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/app\\.ts$|^src/grpc/' },
+      to: { path: '^src/grpc/' },
+    },
+    {
       name: 'model-is-self-contained',
       comment: 'model/ knows nothing of HTTP, metrics or drift.',
       severity: 'error',
       from: { path: '^src/model/' },
-      to: { path: '^src/(drift|telemetry|routes)/|^src/readiness\\.ts$|fastify' },
+      to: { path: '^src/(drift|telemetry|routes|prediction)/|^src/readiness\\.ts$|fastify' },
     },
     {
       name: 'drift-does-not-import-telemetry',
@@ -87,7 +112,7 @@ module.exports = {
       name: 'telemetry-imports-no-domain',
       severity: 'error',
       from: { path: '^src/telemetry/' },
-      to: { path: '^src/(model|drift|routes)/' },
+      to: { path: '^src/(model|drift|routes|prediction)/' },
     },
   ],
   options: {

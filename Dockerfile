@@ -26,6 +26,9 @@ RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The embedded model(s): MODELS_DIR defaults to /app/models.
 COPY models ./models
+# The Open Inference Protocol's gRPC service definition, loaded at startup when GRPC_ENABLED=true
+# (then publish GRPC_PORT, 8001 by default, as well).
+COPY proto ./proto
 
 # Defaults of the service (src/config); docker-compose.yml sets the stack's own values.
 ENV PORT=8000 \

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAN_PIN } from './lib.js';
 
-const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metrics] [--quick] [options]
+const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metrics,v2] [--quick] [options]
        npm run bench -- --help
 
   core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
@@ -26,6 +26,9 @@ const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metr
   metrics    bench/metrics.ts: one histogram observation and one counter increment, ours
              (src/telemetry/metric-primitives.ts) vs prom-client, same counts checked
              --metric-ops 2000000 --metric-runs 9
+  v2         bench/v2.ts: the Open Inference Protocol beside /predict, 1 and 100 rows: V2 REST infer and
+             V2 gRPC ModelInfer (typed and raw contents), ratios to /predict per round
+             --rounds 3 --duration 5 --connections 50
 
 Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
 a minute). --rounds and --duration, when given, apply to core, telemetry and nodesdk alike.
@@ -38,7 +41,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-const BENCHES = ['core', 'telemetry', 'drift', 'nodesdk', 'metrics'] as const;
+const BENCHES = ['core', 'telemetry', 'drift', 'nodesdk', 'metrics', 'v2'] as const;
 
 // strict: false: bench modules may read flags of their own from process.argv.
 const { values } = parseArgs({
@@ -141,5 +144,14 @@ if (only.includes('metrics')) {
     quick,
     operations: quick ? 200_000 : num(values['metric-ops'], 2_000_000),
     runs: quick ? 3 : num(values['metric-runs'], 9),
+  });
+}
+if (only.includes('v2')) {
+  const { runV2Bench } = await import('./v2.js');
+  console.log('\n== v2 ==');
+  await runV2Bench({
+    rounds: quick ? 1 : num(values.rounds, 3),
+    durationSeconds: quick ? 2 : num(values.duration, 5),
+    connections,
   });
 }

@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { StartupError } from './errors.js';
 import { createDriftMonitor } from './drift-monitor.js';
 import type { DriftJob, DriftJobOptions } from './drift/job.js';
 import { createFeedbackReader } from './feedback/feedback-reader.js';
 import { createPredictionIdCodec, MIN_KEY_BYTES } from './feedback/prediction-id.js';
+import { createInferenceGrpc, RPC_METHODS, type GrpcListener } from './grpc/index.js';
 import { loadModelRegistry, type ModelRegistry } from './model/index.js';
+import { createPredictionPipeline } from './prediction/pipeline.js';
 import { createReadiness, type Readiness } from './readiness.js';
-import { createErrorResponder, REJECTION_REASONS } from './routes/error-handler.js';
+import { createErrorResponder, REJECTION_REASONS, rejectionReasonOf } from './routes/error-handler.js';
 import { driftRoutes } from './routes/drift.js';
 import { feedbackRoutes, type FeedbackModel } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { loadShedding } from './routes/load-shedding.js';
 import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openInferenceRoutes } from './routes/open-inference.js';
 import { predictRoutes } from './routes/predict.js';
 import { publishDriftBins } from './telemetry/drift-bins.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
@@ -31,6 +35,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     readonly readiness: Readiness;
     readonly registry: ModelRegistry;
+    /** The gRPC listener (GRPC_ENABLED), built but not listening: server.ts binds it; app.close() shuts it down. */
+    readonly grpc: GrpcListener | undefined;
   }
 }
 
@@ -72,7 +78,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       performance: m.performance,
     }));
     const metrics = config.metricsEnabled
-      ? createMetrics({ models: layouts, rejectionReasons: REJECTION_REASONS, drift: config.drift.enabled })
+      ? createMetrics({
+          models: layouts,
+          rejectionReasons: REJECTION_REASONS,
+          drift: config.drift.enabled,
+          rpcMethods: config.grpc.enabled ? RPC_METHODS : [],
+        })
       : undefined;
     const spanStats = overrides.spanStats;
     if (metrics && spanStats) {
@@ -173,6 +184,35 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       app.addHook('onReady', async () => drift.start());
       app.addHook('onClose', async () => drift.close());
     }
+    // The one prediction pipeline every transport scores through (src/prediction/pipeline.ts).
+    const pipeline = createPredictionPipeline({
+      registry,
+      defaultModel: config.defaultModel,
+      telemetry,
+      ids,
+      ...(drift && { onScored: drift.record }),
+    });
+    // The Open Inference Protocol over gRPC on its own port (GRPC_ENABLED), over the same pipeline.
+    const grpc = config.grpc.enabled
+      ? createInferenceGrpc({
+          registry,
+          readiness,
+          pipeline,
+          metrics,
+          log: app.log as Logger,
+          server: { name: SERVICE.name, version: SERVICE.version, extensions: [] },
+          maxBatchSize: config.maxBatchSize,
+          maxMessageBytes: config.bodyLimit,
+          onRejected: (code) => telemetry.rejected(rejectionReasonOf(code)),
+        })
+      : undefined;
+    app.decorate('grpc', grpc);
+    if (grpc) {
+      // Both listeners close together: gRPC's graceful shutdown starts as HTTP's listener closes,
+      // and app.close() resolves once its calls in flight have finished too.
+      app.addHook('preClose', async () => void grpc.shutdown());
+      app.addHook('onClose', async () => grpc.shutdown());
+    }
     installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
@@ -191,14 +231,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     });
     await app.register(healthRoutes, { registry, readiness });
     await app.register(predictRoutes, {
-      registry,
-      defaultModel: config.defaultModel,
+      pipeline,
       maxBatchSize: config.maxBatchSize,
-      telemetry,
       errors,
-      ids,
       payloadSampleRatio: config.logPayloads.sampleRatio,
-      ...(drift && { onScored: drift.record }),
+    });
+    await app.register(openInferenceRoutes, {
+      prefix: '/v2',
+      pipeline,
+      registry,
+      readiness,
+      errors,
+      maxBatchSize: config.maxBatchSize,
+      server: SERVICE,
     });
     await app.register(feedbackRoutes, { reader: feedbackReader, telemetry: feedbackTelemetry, errors, maxBatchSize: config.maxBatchSize });
     if (metrics) await app.register(metricsRoutes, { metrics });
@@ -211,7 +256,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       });
     }
 
-    if (!overrides.registry) app.addHook('onClose', async () => registry.close());
+    if (!overrides.registry) {
+      app.addHook('onClose', async () => {
+        // The models outlive every call that scores with them, whichever order the hooks run in.
+        await grpc?.shutdown();
+        await registry.close();
+      });
+    }
     return app;
   } catch (err) {
     if (!overrides.registry) await registry.close();

@@ -16,13 +16,17 @@ import { currentTracing } from './telemetry/tracing.js';
 /** Longest wait for the first (empty) span export before /ready turns 200 anyway. */
 const EXPORTER_WARM_UP_MS = 3000;
 
-/** What a failed listen() means, named by the variable to change. */
-function listenProblem(err: NodeJS.ErrnoException, port: number, host: string): string | undefined {
-  switch (err.code) {
+/**
+ * What a failed listen means, named by the variable to change (PORT, or GRPC_PORT for the gRPC
+ * listener, whose library reports the system error inside its message rather than as `code`).
+ */
+function listenProblem(err: NodeJS.ErrnoException, portVariable: 'PORT' | 'GRPC_PORT', port: number, host: string): string | undefined {
+  const code = err.code ?? /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN|EAI_FAIL)\b/.exec(err.message)?.[1];
+  switch (code) {
     case 'EADDRINUSE':
-      return `PORT=${port}: address already in use on HOST=${host}`;
+      return `${portVariable}=${port}: address already in use on HOST=${host}`;
     case 'EACCES':
-      return `PORT=${port}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
+      return `${portVariable}=${port}: permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)`;
     case 'EADDRNOTAVAIL':
       return `HOST=${host}: not an address of this machine`;
     case 'ENOTFOUND':
@@ -67,8 +71,9 @@ if (tracing) {
 // Shutdown, in stages that each get their share of SHUTDOWN_TIMEOUT_MS:
 // 1. drain (SIGTERM only; DRAIN_DELAY_MS): /ready answers 503 and every response closes its
 //    connection, while the load balancer stops routing here; requests already sent are served.
-// 2. close (what drain and flush leave): the listener closes, in-flight requests finish, the drift
-//    worker stops. Past its share the remaining connections are cut and the exit code is 1.
+// 2. close (what drain and flush leave): the listeners close (HTTP, and gRPC with GOAWAY), in-flight
+//    requests and calls finish, the drift worker stops. Past its share the remaining connections
+//    are cut, calls cancelled, and the exit code is 1.
 // 3. flush (SHUTDOWN_FLUSH_TIMEOUT_MS): pending spans are exported. A collector that cannot be
 //    reached costs one warning line, never the exit code: losing spans is not failing a request.
 // A second signal exits 1 at once; close-with-grace's own timer is only a backstop.
@@ -105,10 +110,12 @@ closeWithGrace(
     if (drainMs > 0) await sleep(drainMs);
 
     let exitCode = err ? 1 : 0;
+    // Closes the gRPC listener too (app.ts: its graceful shutdown starts with HTTP's).
     const closing = app.close();
     if (!(await within(closing, closeTimeoutMs)).done) {
       app.log.error({ close_timeout_ms: closeTimeoutMs }, 'in-flight requests did not finish in time; closing their connections');
       app.server.closeAllConnections();
+      app.grpc?.forceShutdown();
       exitCode = 1;
       await within(closing, MIN_CLOSE_STAGE_MS);
     }
@@ -138,9 +145,20 @@ closeWithGrace(
   },
 );
 
+// Not ready until both listeners are: a probe on HTTP must not send gRPC traffic to a closed port.
+const grpcBinding = app.grpc && app.readiness.hold('binding the gRPC listener');
 try {
   await app.listen({ port: config.port, host: config.host });
 } catch (err) {
-  const problem = listenProblem(err as NodeJS.ErrnoException, config.port, config.host);
+  const problem = listenProblem(err as NodeJS.ErrnoException, 'PORT', config.port, config.host);
   refuseToStart(problem === undefined ? err : new StartupError(problem));
+}
+if (app.grpc) {
+  try {
+    await app.grpc.listen(config.host, config.grpc.port);
+    grpcBinding?.();
+  } catch (err) {
+    const problem = listenProblem(err as NodeJS.ErrnoException, 'GRPC_PORT', config.grpc.port, config.host);
+    refuseToStart(problem === undefined ? err : new StartupError(problem));
+  }
 }

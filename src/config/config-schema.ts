@@ -53,6 +53,8 @@ export const envSchema = z.object({
   FEEDBACK_KEYS: z.string().default('').describe('Comma list of base64 secrets (at least 32 bytes each) that sign and verify `prediction_id`s: the first signs, all verify (rotation); every replica needs the same. Never logged'),
   FEEDBACK_KEY_FILE: z.string().default('').describe("File of such secrets, one per line ('#' comments), read at startup after `FEEDBACK_KEYS`; with neither, a random key per process (feedback then verifies only on the replica that predicted, until it restarts)"),
   FEEDBACK_HORIZON_DAYS: int(1, 3650).default(30).describe('Feedback for a prediction older than this is refused (`PREDICTION_ID_EXPIRED`)'),
+  GRPC_ENABLED: flag.default(false).describe('`true`: also serve the Open Inference Protocol over gRPC (`inference.GRPCInferenceService`) on `GRPC_PORT`'),
+  GRPC_PORT: int(0, 65535).default(8001).describe('TCP port of the gRPC listener (on `HOST`); must differ from `PORT`'),
 });
 
 export type Env = z.infer<typeof envSchema>;

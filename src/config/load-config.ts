@@ -49,6 +49,10 @@ export interface Config {
     readonly keys: FeedbackKeys;
     readonly horizonSeconds: number;
   };
+  readonly grpc: {
+    readonly enabled: boolean;
+    readonly port: number;
+  };
 }
 
 /**
@@ -68,6 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     throw new StartupError(
       `invalid environment: HEADERS_TIMEOUT_MS=${e.HEADERS_TIMEOUT_MS} must not exceed REQUEST_TIMEOUT_MS=${e.REQUEST_TIMEOUT_MS}`,
+    );
+  }
+  if (e.GRPC_ENABLED && e.GRPC_PORT === e.PORT && e.PORT !== 0) {
+    throw new StartupError(
+      `invalid environment: GRPC_PORT=${e.GRPC_PORT} must differ from PORT=${e.PORT} (two listeners cannot share a port)`,
     );
   }
   return {
@@ -114,5 +123,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keys: loadFeedbackKeys(e.FEEDBACK_KEYS, e.FEEDBACK_KEY_FILE),
       horizonSeconds: e.FEEDBACK_HORIZON_DAYS * 86_400,
     },
+    grpc: { enabled: e.GRPC_ENABLED, port: e.GRPC_PORT },
   };
 }

@@ -1,5 +1,6 @@
 export {
   compileFeatureSchema,
+  FLOAT32_MAX,
   encodeRow,
   imputeMissing,
   writeGivenFeatures,

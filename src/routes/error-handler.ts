@@ -150,6 +150,12 @@ function connectionErrorOf(error: ConnectionError): ClientError {
 export interface ErrorResponder {
   /** Answer `error` through the one mapping; 4xx are counted by reason, unexpected 5xx logged with their stack. */
   send(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error, logMessage?: string): FastifyReply;
+  /**
+   * The same mapping, status, counting and logging, answered in the Open Inference Protocol's
+   * error shape `{"error": "<message>"}` (its REST specification: every failed request's body is
+   * exactly that object), for the /v2 routes.
+   */
+  sendOpenInference(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error, logMessage?: string): FastifyReply;
   /** For app.setErrorHandler: everything Fastify itself raises (body parsing, limits, bugs). */
   readonly handler: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
   /** For app.setNotFoundHandler. */
@@ -165,16 +171,26 @@ export interface ErrorResponder {
 }
 
 export function createErrorResponder(bodyLimit: number, telemetry: Pick<PredictionTelemetry, 'rejected'>): ErrorResponder {
-  const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') => {
+  const respond = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: FastifyError | Error,
+    logMessage: string,
+    shape: (body: ErrorBody) => object,
+  ): FastifyReply => {
     const { statusCode, body } = toClientError(error as FastifyError, bodyLimit, request.url);
     // An expected 503 (AppError, e.g. no drift report yet) is a state, not a bug: no stack in the log.
     if (statusCode >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, logMessage);
     else if (statusCode >= 500) request.log.info({ error: body.error }, body.message);
     else telemetry.rejected(rejectionReasonOf(body.error));
-    return reply.code(statusCode).send(body);
+    return reply.code(statusCode).send(shape(body));
   };
+  const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') =>
+    respond(request, reply, error, logMessage, (body) => body);
   return {
     send,
+    sendOpenInference: (request, reply, error, logMessage = 'request failed') =>
+      respond(request, reply, error, logMessage, (body) => ({ error: body.message })),
     handler: (error, request, reply) => send(request, reply, error),
     notFound: (request, reply) => {
       const url = request.url.length > 128 ? `${request.url.slice(0, 128)}…` : request.url;

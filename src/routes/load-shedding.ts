@@ -18,7 +18,21 @@ export interface LoadSheddingOptions {
  * Probes and scrapes keep answering under load: an overloaded replica must stay visible to
  * Prometheus and alive to its orchestrator, not look dead and be restarted mid-spike.
  */
-const NEVER_SHED: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics', '/models']);
+const NEVER_SHED: ReadonlySet<string> = new Set([
+  '/health',
+  '/ready',
+  '/metrics',
+  '/models',
+  // The Open Inference Protocol's probes and metadata (routes/open-inference.ts): only inference is shed.
+  '/v2',
+  '/v2/',
+  '/v2/health/live',
+  '/v2/health/ready',
+  '/v2/models/:model_name',
+  '/v2/models/:model_name/versions/:model_version',
+  '/v2/models/:model_name/ready',
+  '/v2/models/:model_name/versions/:model_version/ready',
+]);
 
 /**
  * Shed work with 503 + Retry-After before the event loop drowns (@fastify/under-pressure samples
@@ -42,7 +56,9 @@ const plugin: FastifyPluginAsync<LoadSheddingOptions> = async (app, options) => 
       reply.code(ERROR_STATUS.SERVICE_UNAVAILABLE).header('retry-after', String(options.retryAfterSeconds));
       // The plugin sends a returned object (its README); undefined lets the request through. Its
       // typings only allow void, hence the cast.
-      const body = { error: 'SERVICE_UNAVAILABLE', message: `overloaded (${measured}); retry after ${options.retryAfterSeconds} s` };
+      const message = `overloaded (${measured}); retry after ${options.retryAfterSeconds} s`;
+      // /v2 answers in the Open Inference Protocol's error shape, everything else in the catalogue's.
+      const body = request.url.startsWith('/v2/') ? { error: message } : { error: 'SERVICE_UNAVAILABLE', message };
       return body as unknown as undefined;
     },
   });

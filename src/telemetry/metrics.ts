@@ -25,6 +25,7 @@ export const METRIC_NAMES = {
   requestsRejected: 'ml_requests_rejected_total',
   requestsShed: 'ml_requests_shed_total',
   httpDuration: 'http_server_request_duration_seconds',
+  rpcDuration: 'rpc_server_call_duration_seconds',
   spans: 'ml_otel_spans_total',
   spanQueue: 'ml_otel_span_queue_size',
   driftScore: 'ml_drift_score',
@@ -82,6 +83,30 @@ const DRIFT_BIN_LABELS = [...DRIFT_FEATURE_LABELS, 'bin'] as const;
 
 /** HTTP methods kept as label values; anything else is "_OTHER", as the semantic conventions say. */
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'CONNECT', 'TRACE'] as const;
+
+/**
+ * gRPC status codes by name, in the order of their numbers (0-16, grpc/doc/statuscodes.md): the
+ * values of `rpc_status_code`, as the RPC semantic conventions allow for `rpc.status_code`.
+ */
+export const GRPC_STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
 
 export const PREDICTION_STATUSES = ['success', 'error'] as const;
 /** Why a request was shed with 503 (see the load-shedding settings). */
@@ -159,6 +184,7 @@ export interface Metrics {
   readonly requestsRejected: CounterFamily;
   readonly requestsShed: CounterFamily;
   readonly httpDuration: HistogramFamily;
+  readonly rpcDuration: HistogramFamily;
   readonly spans: CounterFamily;
   readonly spanQueue: GaugeFamily;
   readonly driftScore: GaugeFamily;
@@ -206,6 +232,8 @@ export interface MetricsOptions {
   readonly rejectionReasons: readonly string[];
   /** Drift monitoring on: its per-model series exist from the start. */
   readonly drift?: boolean;
+  /** Fully qualified names of the RPCs served (gRPC on): each one's `OK` series exists from the start. */
+  readonly rpcMethods?: readonly string[];
 }
 
 /**
@@ -254,6 +282,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
       METRIC_NAMES.httpDuration,
       'Duration of HTTP server requests.',
       ['http_request_method', 'http_route', 'http_response_status_code'],
+      HTTP_DURATION_BUCKETS,
+    ),
+    // The RPC semantic conventions' rpc.server.call.duration (seconds), with HTTP's buckets: one
+    // series per RPC and status, so that rate, errors and duration all come from this one family.
+    rpcDuration: new HistogramFamily(
+      METRIC_NAMES.rpcDuration,
+      'Duration of RPCs served over gRPC.',
+      ['rpc_method', 'rpc_status_code'],
       HTTP_DURATION_BUCKETS,
     ),
     spans: new CounterFamily(METRIC_NAMES.spans, 'Sampled spans handed to the OTLP exporter, by outcome', ['outcome']),
@@ -448,6 +484,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const reason of options.rejectionReasons) m.requestsRejected.labels(reason);
   for (const reason of SHED_REASONS) m.requestsShed.labels(reason);
   for (const outcome of SPAN_OUTCOMES) m.spans.labels(outcome);
+  for (const method of options.rpcMethods ?? []) m.rpcDuration.labels(method, 'OK');
   m.activeRequests.labels();
   m.spanQueue.labels();
 

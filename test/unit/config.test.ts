@@ -81,4 +81,15 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ HEADERS_TIMEOUT_MS: '20000' })).toThrow('HEADERS_TIMEOUT_MS=20000 must not exceed REQUEST_TIMEOUT_MS=10000');
   });
+
+  it('gRPC: off by default on 8001; GRPC_PORT equal to a fixed PORT is refused, port 0 for both is not (two ephemeral ports)', () => {
+    expect(loadConfig({}).grpc).toEqual({ enabled: false, port: 8001 });
+    expect(loadConfig({ GRPC_ENABLED: 'true', GRPC_PORT: '9001' }).grpc).toEqual({ enabled: true, port: 9001 });
+    expect(() => loadConfig({ GRPC_ENABLED: 'true', GRPC_PORT: '8000' })).toThrow(
+      'invalid environment: GRPC_PORT=8000 must differ from PORT=8000 (two listeners cannot share a port)',
+    );
+    expect(loadConfig({ GRPC_PORT: '8000' }).grpc.enabled).toBe(false);
+    expect(loadConfig({ GRPC_ENABLED: 'true', PORT: '0', GRPC_PORT: '0' }).grpc).toEqual({ enabled: true, port: 0 });
+    expect(() => loadConfig({ GRPC_PORT: '65536' })).toThrow('GRPC_PORT="65536"');
+  });
 });

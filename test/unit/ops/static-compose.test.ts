@@ -309,6 +309,8 @@ describe('Dockerfile', () => {
 
   it('ships the embedded models, runs as a non-root user and checks /health with node', () => {
     expect(runtime).toMatch(/^COPY models \.\/models$/m);
+    // The gRPC service definition, read at startup with GRPC_ENABLED=true (src/grpc/inference-proto.ts).
+    expect(runtime).toMatch(/^COPY proto \.\/proto$/m);
     const user = [...runtime.matchAll(/^USER (\S+)$/gm)].at(-1)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0', '0:0']).not.toContain(user);
