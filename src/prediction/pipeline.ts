@@ -84,9 +84,11 @@ export interface PredictionPipeline {
 
 export function createPredictionPipeline(options: PredictionPipelineOptions): PredictionPipeline {
   const { registry, defaultModel, telemetry, ids, onScored } = options;
-  // Computed once: hashing a model's name per request would cost more than signing its ids.
-  const modelIds = new Map(registry.list().map((m) => [m, modelIdOf(m.name, m.version)]));
-  const modelIdFor = (model: LoadedModel) => modelIds.get(model) ?? modelIdOf(model.name, model.version);
+  // Bound once per model: hashing a model's name per request would cost more than signing its ids,
+  // and the recorder would otherwise be looked up by a key built from name and version per request.
+  const bind = (m: LoadedModel) => ({ id: modelIdOf(m.name, m.version), recorder: telemetry.recorder(m.name, m.version) });
+  const bound = new Map(registry.list().map((m) => [m, bind(m)]));
+  const boundFor = (model: LoadedModel) => bound.get(model) ?? bind(model);
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   const loaded = registry
     .list()
@@ -129,7 +131,7 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
           }
           return lists;
         });
-        const recorder = telemetry.recorder(model.name, model.version);
+        const { recorder } = boundFor(model);
         let scores: Float32Array;
         try {
           scores = await inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows }, async (child) => {
@@ -162,8 +164,8 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
       }
       return { input, given };
     },
-    issueId: (model, value) => ids.issue(modelIdFor(model), value, nowSeconds()),
-    issueIds: (model, scores) => ids.issueAll(modelIdFor(model), scores, nowSeconds()),
+    issueId: (model, value) => ids.issue(boundFor(model).id, value, nowSeconds()),
+    issueIds: (model, scores) => ids.issueAll(boundFor(model).id, scores, nowSeconds()),
     logCompleted(log, model, latencyMs, fields) {
       if (!log.isLevelEnabled('info')) return;
       log.info({ model_name: model.name, model_version: model.version, latency_ms: latencyMs, ...fields }, 'prediction_completed');
