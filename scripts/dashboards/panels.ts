@@ -44,6 +44,27 @@ export function labelVariable(name: string, label: string, selector: string): da
     .allValue('.*');
 }
 
+/** The settings every ml-service dashboard shares; each then adds its links, variables and panels. */
+export function serviceDashboard(
+  title: string,
+  { uid, description, tags, refresh, from }: { uid: string; description: string; tags: string[]; refresh: string; from: string },
+): dashboard.DashboardBuilder {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags(tags)
+    .readonly()
+    .timezone('browser')
+    .refresh(refresh)
+    .time({ from, to: 'now' })
+    .tooltip(dashboard.DashboardCursorSync.Crosshair);
+}
+
+/** A link to another ml-service dashboard that carries the variables and the time range. */
+export function dashboardLink(title: string, uid: string): dashboard.DashboardLinkBuilder {
+  return new dashboard.DashboardLinkBuilder(title).type(dashboard.DashboardLinkType.Link).url(`/d/${uid}`).includeVars(true).keepTime(true);
+}
+
 export function thresholds(...steps: [number | null, string][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)
