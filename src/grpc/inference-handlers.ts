@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import type { LoadedModel, ModelRegistry } from '../model/index.js';
-import type { PredictionLog, PredictionPipeline, Scored } from '../prediction/pipeline.js';
+import { scoreSummary, type PredictionLog, type PredictionPipeline, type Scored } from '../prediction/pipeline.js';
 import {
   selectOutputs,
   v2Encoder,
@@ -115,20 +115,12 @@ export function createInferenceHandlers(options: InferenceHandlersOptions): Infe
         throw err;
       }
       const outputs = v2Outputs(scored, names, pipeline.issueIds);
-      const { scores } = scored;
-      let sum = 0;
-      let max = 0;
-      for (let r = 0; r < rows; r++) {
-        sum += scores[r]!;
-        if (scores[r]! > max) max = scores[r]!;
-      }
       // The same line as V2 over REST, and which transport carried it.
       pipeline.logCompleted(log, scored.model, scored.latencyMs, {
         protocol: 'v2',
         transport: 'grpc',
         rows,
-        mean_score: sum / rows,
-        max_score: max,
+        ...scoreSummary(scored.scores, rows),
       });
       const response = { model_name: scored.model.name, model_version: scored.model.version, id: request.id };
       // Answered the way the request was asked (as KServe's own server does): raw bytes for raw

@@ -82,6 +82,18 @@ export interface PredictionPipeline {
   recordFailure(error: unknown): void;
 }
 
+/** The `mean_score` and `max_score` of a batch's `prediction_completed` line (a NaN score never raises the max). */
+export function scoreSummary(scores: Float32Array, rows: number): { mean_score: number; max_score: number } {
+  let sum = 0;
+  let max = 0;
+  for (let r = 0; r < rows; r++) {
+    const p = scores[r]!;
+    sum += p;
+    if (p > max) max = p;
+  }
+  return { mean_score: sum / rows, max_score: max };
+}
+
 export function createPredictionPipeline(options: PredictionPipelineOptions): PredictionPipeline {
   const { registry, defaultModel, telemetry, ids, onScored } = options;
   // Bound once per model: hashing a model's name per request would cost more than signing its ids,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
 import type { ModelRegistry } from '../model/index.js';
-import type { PredictionPipeline } from '../prediction/pipeline.js';
+import { scoreSummary, type PredictionPipeline } from '../prediction/pipeline.js';
 import {
   flattenJsonData,
   selectOutputs,
@@ -170,13 +170,7 @@ export const openInferenceRoutes: FastifyPluginAsync<OpenInferenceRoutesOptions>
       );
       const { model, rows, scores, latencyMs } = scored;
       const outputs = v2Outputs(scored, names, pipeline.issueIds);
-      let sum = 0;
-      let max = 0;
-      for (let r = 0; r < rows; r++) {
-        sum += scores[r]!;
-        if (scores[r]! > max) max = scores[r]!;
-      }
-      pipeline.logCompleted(log(request), model, latencyMs, { protocol: 'v2', rows, mean_score: sum / rows, max_score: max });
+      pipeline.logCompleted(log(request), model, latencyMs, { protocol: 'v2', rows, ...scoreSummary(scores, rows) });
       return {
         model_name: model.name,
         model_version: model.version,

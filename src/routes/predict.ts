@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
-import type { PredictionPipeline } from '../prediction/pipeline.js';
+import { scoreSummary, type PredictionPipeline } from '../prediction/pipeline.js';
 import type { ErrorResponder } from './error-handler.js';
 
 export interface PredictRoutesOptions {
@@ -160,14 +160,10 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
           instances.length,
           pipeline.jsonRows(instances, (r) => `instances[${r}]`),
         );
-        let sum = 0;
-        let max = 0;
         // Every row's id in one cipher call.
         const predictionIds = pipeline.issueIds(model, scores);
         const predictions = imputed.map((imputedFeatures, r) => {
           const prediction = scores[r]!;
-          sum += prediction;
-          if (prediction > max) max = prediction;
           return {
             prediction,
             confidence: Math.max(prediction, 1 - prediction),
@@ -177,8 +173,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         });
         pipeline.logCompleted(log(request), model, latencyMs, {
           rows: instances.length,
-          mean_score: sum / instances.length,
-          max_score: max,
+          ...scoreSummary(scores, instances.length),
           ...(logPayload() && { instances }),
         });
         return { model_name: model.name, model_version: model.version, predictions };
