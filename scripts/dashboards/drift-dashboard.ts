@@ -4,6 +4,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import {
+  alertAnnotation,
   dashboardLink,
   DECISION_MAPPINGS,
   graph,
@@ -54,17 +55,19 @@ export function driftDashboard(): dashboard.Dashboard {
     .withVariable(labelVariable('model_version', 'model_version', `ml_drift_window_rows{${JOB},model_name=~"$model_name"}`))
     .withVariable(labelVariable('feature_name', 'feature_name', `ml_drift_feature_detected{${JOB},${MODEL}}`))
     .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Drift alerts')
-        .datasource(PROMETHEUS)
-        .enable(true)
-        .iconColor('red')
-        .expr(
-          `ALERTS{alertname=~"FeatureDriftDetected|DatasetDriftDetected|PredictionDriftDetected|DriftEvaluationStale|FleetFeatureDrift|FleetDatasetDrift",alertstate="firing",${MODEL}}`,
-        )
-        .titleFormat('{{alertname}}')
-        .textFormat('{{model_name}} {{model_version}} {{feature_name}}')
-        .step('1m'),
+      alertAnnotation(
+        'Drift alerts',
+        [
+          'FeatureDriftDetected',
+          'DatasetDriftDetected',
+          'PredictionDriftDetected',
+          'DriftEvaluationStale',
+          'FleetFeatureDrift',
+          'FleetDatasetDrift',
+        ],
+        '{{model_name}} {{model_version}} {{feature_name}}',
+        '1m',
+      ),
     )
 
     .withRow(new dashboard.RowBuilder('Now'))

@@ -65,6 +65,19 @@ export function dashboardLink(title: string, uid: string): dashboard.DashboardLi
   return new dashboard.DashboardLinkBuilder(title).type(dashboard.DashboardLinkType.Link).url(`/d/${uid}`).includeVars(true).keepTime(true);
 }
 
+/** Firing alerts of the selected models (ALERTS, by alert name) as annotations, titled by alert name. */
+export function alertAnnotation(name: string, alertnames: string[], textFormat: string, step: string): dashboard.AnnotationQueryBuilder {
+  return new dashboard.AnnotationQueryBuilder()
+    .name(name)
+    .datasource(PROMETHEUS)
+    .enable(true)
+    .iconColor('red')
+    .expr(`ALERTS{alertname=~"${alertnames.join('|')}",alertstate="firing",${MODEL}}`)
+    .titleFormat('{{alertname}}')
+    .textFormat(textFormat)
+    .step(step);
+}
+
 export function thresholds(...steps: [number | null, string][]): dashboard.ThresholdsConfigBuilder {
   return new dashboard.ThresholdsConfigBuilder()
     .mode(dashboard.ThresholdsMode.Absolute)

@@ -2,6 +2,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import type * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {
+  alertAnnotation,
   dashboardLink,
   graph,
   instantTable,
@@ -84,15 +85,12 @@ export function performanceDashboard(): dashboard.Dashboard {
     .withVariable(labelVariable('model_name', 'model_name', `ml_prediction_decisions_total{${JOB}}`))
     .withVariable(labelVariable('model_version', 'model_version', `ml_prediction_decisions_total{${JOB},model_name=~"$model_name"}`))
     .annotation(
-      new dashboard.AnnotationQueryBuilder()
-        .name('Performance alerts')
-        .datasource(PROMETHEUS)
-        .enable(true)
-        .iconColor('red')
-        .expr(`ALERTS{alertname=~"ModelPerformanceBelowReference|FeedbackStopped",alertstate="firing",${MODEL}}`)
-        .titleFormat('{{alertname}}')
-        .textFormat('{{model_name}} {{model_version}} {{metric}}')
-        .step('5m'),
+      alertAnnotation(
+        'Performance alerts',
+        ['ModelPerformanceBelowReference', 'FeedbackStopped'],
+        '{{model_name}} {{model_version}} {{metric}}',
+        '5m',
+      ),
     )
 
     .withRow(new dashboard.RowBuilder('Last day, all replicas'))
