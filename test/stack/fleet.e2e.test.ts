@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { applyShifts, loadReferenceRows, parseShift } from '../../scripts/simulate/traffic.js';
-import { fastAlertmanagerConfig, fastPrometheusConfig, type Yaml } from '../../scripts/stack/native-config.js';
+import { fastAlertmanagerConfig, type Yaml } from '../../scripts/stack/native-config.js';
 import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
 import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { dashboardExpressions, loadDashboards } from '../helpers/dashboards.js';
+import { fleetPrometheusConfig, shortenRules } from '../helpers/fleet-stack.js';
 import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startPrometheus, type PromSample, type RunningPrometheus } from '../helpers/prometheus.js';
@@ -55,16 +56,9 @@ const REPLICAS = 3;
 
 /** alert-rules.yml with the windows and `for:` durations shortened (see above); expressions unchanged. */
 function fleetRules(text: string): string {
-  const rules = parse(text) as Yaml;
-  for (const group of rules['groups'] as Yaml[]) {
-    for (const rule of group['rules'] as Yaml[]) {
-      rule['expr'] = (rule['expr'] as string).replaceAll('[1h]', `[${WINDOW_1H}]`).replaceAll('[6h]', '[60s]').replaceAll('[30m]', '[6s]');
-      if (rule['alert'] === undefined) continue;
-      rule['for'] = (rule['alert'] as string).startsWith('Fleet') ? '1s' : '4s';
-      if (rule['keep_firing_for'] !== undefined) rule['keep_firing_for'] = '2s';
-    }
-  }
-  return stringify(rules);
+  return shortenRules(text, { '[1h]': `[${WINDOW_1H}]`, '[6h]': '[60s]', '[30m]': '[6s]' }, (alert) =>
+    alert.startsWith('Fleet') ? '1s' : '4s',
+  );
 }
 
 type Row = Record<string, number | string>;
@@ -144,12 +138,12 @@ describe.skipIf(!available)('fleet drift end to end: 3 replicas, Prometheus sums
     );
     const env = { DRIFT_INTERVAL_SECONDS: '1', DRIFT_WINDOW_SIZE: '300', DRIFT_MIN_ROWS: '100' };
     replicas.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => spawnServer(env)))));
-    const config = parse(
-      fastPrometheusConfig(await readFile(`${root}prometheus.yml`, 'utf8'), replicas[0]!.port, alertmanager.port),
-    ) as Yaml;
-    const job = (config['scrape_configs'] as Yaml[]).find((j) => j['job_name'] === 'ml-service')!;
-    job['static_configs'] = [{ targets: replicas.map((r) => `127.0.0.1:${r.port}`) }];
-    prometheus = await startPrometheus(stringify(config), {
+    const config = fleetPrometheusConfig(
+      await readFile(`${root}prometheus.yml`, 'utf8'),
+      replicas.map((r) => r.port),
+      alertmanager.port,
+    );
+    prometheus = await startPrometheus(config, {
       files: { 'alert-rules.yml': fleetRules(await readFile(`${root}alert-rules.yml`, 'utf8')) },
     });
   }, 120_000);

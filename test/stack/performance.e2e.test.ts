@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { readPerformanceFile, type ModelPerformance } from '../../src/model/index.js';
 import { parseLabelDelay, type LabelRecord } from '../../scripts/simulate/labels.js';
 import { parseShift, runSimulation, type SimulationResult } from '../../scripts/simulate/traffic.js';
-import { fastAlertmanagerConfig, fastPrometheusConfig, type Yaml } from '../../scripts/stack/native-config.js';
+import { fastAlertmanagerConfig } from '../../scripts/stack/native-config.js';
 import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
 import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
+import { fleetPrometheusConfig, shortenRules } from '../helpers/fleet-stack.js';
 import { poll } from '../helpers/poll.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startPrometheus, type PromSample, type RunningPrometheus } from '../helpers/prometheus.js';
@@ -74,22 +74,11 @@ const VERSION = 'v1.0';
 
 /** alert-rules.yml with the windows and `for:` durations shortened (see above); expressions unchanged. */
 function performanceRules(text: string): string {
-  const rules = parse(text) as Yaml;
-  for (const group of rules['groups'] as Yaml[]) {
-    for (const rule of group['rules'] as Yaml[]) {
-      rule['expr'] = (rule['expr'] as string)
-        .replaceAll('[1d]', `[${WINDOW_1D}s]`)
-        .replaceAll('[7d]', `[${WINDOW_7D}s]`)
-        .replaceAll('[1h]', '[30s]')
-        .replaceAll('[6h]', '[60s]')
-        .replaceAll('[30m]', '[6s]');
-      if (rule['alert'] === undefined) continue;
-      const name = rule['alert'] as string;
-      rule['for'] = name === 'ModelPerformanceBelowReference' ? '3s' : name.startsWith('Fleet') ? '1s' : '4s';
-      if (rule['keep_firing_for'] !== undefined) rule['keep_firing_for'] = '2s';
-    }
-  }
-  return stringify(rules);
+  return shortenRules(
+    text,
+    { '[1d]': `[${WINDOW_1D}s]`, '[7d]': `[${WINDOW_7D}s]`, '[1h]': '[30s]', '[6h]': '[60s]', '[30m]': '[6s]' },
+    (alert) => (alert === 'ModelPerformanceBelowReference' ? '3s' : alert.startsWith('Fleet') ? '1s' : '4s'),
+  );
 }
 
 /** The embedded model under another name: the same files, schema.json's `name` changed. */
@@ -263,12 +252,12 @@ describe.skipIf(!available)('model performance end to end: labels on the other r
       DRIFT_INTERVAL_SECONDS: '1',
     };
     replicas.push(...(await Promise.all([spawnServer(env), spawnServer(env)])));
-    const config = parse(
-      fastPrometheusConfig(await readFile(`${root}prometheus.yml`, 'utf8'), replicas[0]!.port, alertmanager.port),
-    ) as Yaml;
-    const job = (config['scrape_configs'] as Yaml[]).find((j) => j['job_name'] === 'ml-service')!;
-    job['static_configs'] = [{ targets: replicas.map((r) => `127.0.0.1:${r.port}`) }];
-    prometheus = await startPrometheus(stringify(config), {
+    const config = fleetPrometheusConfig(
+      await readFile(`${root}prometheus.yml`, 'utf8'),
+      replicas.map((r) => r.port),
+      alertmanager.port,
+    );
+    prometheus = await startPrometheus(config, {
       files: { 'alert-rules.yml': performanceRules(await readFile(`${root}alert-rules.yml`, 'utf8')) },
     });
   }, 120_000);
