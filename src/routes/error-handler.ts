@@ -170,6 +170,12 @@ export interface ErrorResponder {
   readonly clientErrorHandler: (this: FastifyInstance, error: ConnectionError, socket: Socket) => void;
 }
 
+/** The NOT_FOUND of a request no route matches, its URL cut at 128 characters (for every not-found handler). */
+export function noRouteError(request: FastifyRequest): AppError {
+  const url = request.url.length > 128 ? `${request.url.slice(0, 128)}…` : request.url;
+  return new AppError('NOT_FOUND', `no route ${request.method} ${url}`);
+}
+
 export function createErrorResponder(bodyLimit: number, telemetry: Pick<PredictionTelemetry, 'rejected'>): ErrorResponder {
   const respond = (
     request: FastifyRequest,
@@ -192,10 +198,7 @@ export function createErrorResponder(bodyLimit: number, telemetry: Pick<Predicti
     sendOpenInference: (request, reply, error, logMessage = 'request failed') =>
       respond(request, reply, error, logMessage, (body) => ({ error: body.message })),
     handler: (error, request, reply) => send(request, reply, error),
-    notFound: (request, reply) => {
-      const url = request.url.length > 128 ? `${request.url.slice(0, 128)}…` : request.url;
-      return send(request, reply, new AppError('NOT_FOUND', `no route ${request.method} ${url}`));
-    },
+    notFound: (request, reply) => send(request, reply, noRouteError(request)),
     frameworkErrors: (error, request, reply) => {
       send(request, reply, error);
     },

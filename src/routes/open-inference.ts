@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
 import type { ModelRegistry } from '../model/index.js';
 import { scoreSummary, type PredictionPipeline } from '../prediction/pipeline.js';
 import {
@@ -14,7 +13,7 @@ import {
   type V2OutputName,
 } from '../prediction/v2-tensors.js';
 import type { Readiness } from '../readiness.js';
-import type { ErrorResponder } from './error-handler.js';
+import { noRouteError, type ErrorResponder } from './error-handler.js';
 
 export interface OpenInferenceRoutesOptions {
   readonly pipeline: PredictionPipeline;
@@ -103,10 +102,7 @@ export const openInferenceRoutes: FastifyPluginAsync<OpenInferenceRoutesOptions>
   const selectorOf = (params: ModelParams) => ({ name: params.model_name, version: params.model_version });
 
   app.setErrorHandler((error, request, reply) => errors.sendOpenInference(request, reply, error as Error));
-  app.setNotFoundHandler((request, reply) => {
-    const url = request.url.length > 128 ? `${request.url.slice(0, 128)}…` : request.url;
-    return errors.sendOpenInference(request, reply, new AppError('NOT_FOUND', `no route ${request.method} ${url}`));
-  });
+  app.setNotFoundHandler((request, reply) => errors.sendOpenInference(request, reply, noRouteError(request)));
 
   // Server Live: the process answers (the Kubernetes livenessProbe).
   app.get('/health/live', async () => ({ live: true }));
