@@ -7,6 +7,7 @@ import {
   v2ModelMetadata,
   v2Outputs,
   v2RowCount,
+  versionsByName,
   type V2ModelMetadata,
   type V2OutputTensor,
 } from '../prediction/v2-tensors.js';
@@ -80,8 +81,7 @@ export function createInferenceHandlers(options: InferenceHandlersOptions): Infe
     if (name === '') throw new AppError('VALIDATION_ERROR', `${field}: the model name is required`, field);
     return pipeline.resolveModel({ name, version: given(version) });
   };
-  const versions = new Map<string, string[]>();
-  for (const m of registry.list()) versions.set(m.name, [...(versions.get(m.name) ?? []), m.version]);
+  const versions = versionsByName(registry.list());
 
   return {
     serverLive: () => ({ live: true }),

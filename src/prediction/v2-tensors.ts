@@ -94,6 +94,13 @@ export interface V2ModelMetadata {
   readonly outputs: readonly V2TensorMetadata[];
 }
 
+/** Each model name's loaded versions, in the registry's order: the `versions` of its metadata, computed once at startup. */
+export function versionsByName(models: readonly LoadedModel[]): ReadonlyMap<string, readonly string[]> {
+  const versions = new Map<string, string[]>();
+  for (const m of models) versions.set(m.name, [...(versions.get(m.name) ?? []), m.version]);
+  return versions;
+}
+
 /**
  * Model metadata: one input per feature (FP32 for numeric, BYTES for categorical, shape [-1, 1]:
  * [N] is accepted too), the three outputs. `versions`: every loaded version of the model's name.

@@ -9,6 +9,7 @@ import {
   v2ModelMetadata,
   v2Outputs,
   v2RowCount,
+  versionsByName,
   type V2InputTensor,
   type V2OutputName,
 } from '../prediction/v2-tensors.js';
@@ -94,11 +95,7 @@ const log = (request: FastifyRequest): Logger => request.log as Logger;
  */
 export const openInferenceRoutes: FastifyPluginAsync<OpenInferenceRoutesOptions> = async (app, options) => {
   const { pipeline, registry, readiness, errors, maxBatchSize, server } = options;
-  const versionsOf = (name: string) =>
-    registry
-      .list()
-      .filter((m) => m.name === name)
-      .map((m) => m.version);
+  const versions = versionsByName(registry.list());
   const selectorOf = (params: ModelParams) => ({ name: params.model_name, version: params.model_version });
 
   app.setErrorHandler((error, request, reply) => errors.sendOpenInference(request, reply, error as Error));
@@ -133,7 +130,7 @@ export const openInferenceRoutes: FastifyPluginAsync<OpenInferenceRoutesOptions>
   const modelMetadata = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     try {
       const model = pipeline.resolveModel(selectorOf(request.params));
-      return v2ModelMetadata(model, versionsOf(model.name));
+      return v2ModelMetadata(model, versions.get(model.name) ?? [model.version]);
     } catch (err) {
       return errors.sendOpenInference(request, reply, err as Error);
     }
