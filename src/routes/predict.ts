@@ -34,6 +34,9 @@ const predictionProperties = {
   confidence: { type: 'number', description: 'max(prediction, 1 - prediction)' },
   imputed_features: { type: 'array', items: { type: 'string' }, description: 'Features filled from the schema' },
 } as const;
+/** Where a row's field errors point: the one row of /predict, row r of /predict/batch. */
+const singleRowField = () => 'features';
+const batchRowField = (r: number) => `instances[${r}]`;
 /** A request's logger as the pipeline writes to it (Fastify's logger is pino's). */
 const log = (request: FastifyRequest): Logger => request.log as Logger;
 
@@ -95,7 +98,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
           log(request),
           selectorOf(body),
           1,
-          pipeline.jsonRows([body.features], () => 'features'),
+          pipeline.jsonRows([body.features], singleRowField),
         );
         const prediction = scores[0]!;
         const confidence = Math.max(prediction, 1 - prediction);
@@ -158,7 +161,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
           log(request),
           selectorOf(request.body),
           instances.length,
-          pipeline.jsonRows(instances, (r) => `instances[${r}]`),
+          pipeline.jsonRows(instances, batchRowField),
         );
         // Every row's id in one cipher call.
         const predictionIds = pipeline.issueIds(model, scores);
