@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fastAlertmanagerConfig } from '../../scripts/stack/native-config.js';
 import { alertmanagerBinary } from './binaries.js';
 import { startLoopbackBinary, type RunningBinary } from './loopback-binary.js';
 
@@ -93,4 +96,16 @@ export async function startAlertmanager(config: string, files: Record<string, st
       '--cluster.listen-address=',
     ],
   });
+}
+
+/**
+ * Start Alertmanager with the repository's alertmanager.yml made fast (fastAlertmanagerConfig),
+ * every receiver posting to `sink`: the Slack webhook URL and the PagerDuty routing key are
+ * secret files beside the rewritten config, in the helper's temporary directory.
+ */
+export async function startRepoAlertmanager(sink: WebhookSink): Promise<RunningAlertmanager> {
+  const secrets = { slack_webhook_url: `${sink.url}/slack\n`, pagerduty_routing_key: 'test-routing-key\n' };
+  const placeholder = { slackUrlFile: '__DIR__/slack_webhook_url', routingKeyFile: '__DIR__/pagerduty_routing_key' };
+  const text = await readFile(fileURLToPath(new URL('../../alertmanager.yml', import.meta.url)), 'utf8');
+  return startAlertmanager(fastAlertmanagerConfig(text, placeholder, sink.url), secrets);
 }

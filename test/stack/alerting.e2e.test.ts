@@ -4,8 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { parseShift, runSimulation } from '../../scripts/simulate/traffic.js';
-import { fastAlertmanagerConfig, fastPrometheusConfig, fastRules, type Yaml } from '../../scripts/stack/native-config.js';
-import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
+import { fastPrometheusConfig, fastRules, type Yaml } from '../../scripts/stack/native-config.js';
+import {
+  startRepoAlertmanager,
+  startWebhookSink,
+  type Delivery,
+  type RunningAlertmanager,
+  type WebhookSink,
+} from '../helpers/alertmanager.js';
 import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { spawnServer, type ServerProcess } from '../helpers/process.js';
 import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
@@ -58,11 +64,7 @@ describe.skipIf(!available)('alerting end to end: drifted traffic pages through 
 
   beforeAll(async () => {
     sink = await startWebhookSink();
-    const secrets = { slack_webhook_url: `${sink.url}/slack\n`, pagerduty_routing_key: 'test-routing-key\n' };
-    const amText = await readFile(`${root}alertmanager.yml`, 'utf8');
-    // The secret files live beside the rewritten config, in the helper's temporary directory.
-    const placeholder = { slackUrlFile: '__DIR__/slack_webhook_url', routingKeyFile: '__DIR__/pagerduty_routing_key' };
-    alertmanager = await startAlertmanager(fastAlertmanagerConfig(amText, placeholder, sink.url), secrets);
+    alertmanager = await startRepoAlertmanager(sink);
     server = await spawnServer({
       DRIFT_INTERVAL_SECONDS: '1',
       DRIFT_WINDOW_SIZE: '300',

@@ -7,8 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { applyShifts, loadReferenceRows, parseShift } from '../../scripts/simulate/traffic.js';
-import { fastAlertmanagerConfig, type Yaml } from '../../scripts/stack/native-config.js';
-import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
+import type { Yaml } from '../../scripts/stack/native-config.js';
+import {
+  startRepoAlertmanager,
+  startWebhookSink,
+  type Delivery,
+  type RunningAlertmanager,
+  type WebhookSink,
+} from '../helpers/alertmanager.js';
 import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { dashboardExpressions, loadDashboards } from '../helpers/dashboards.js';
 import { fleetPrometheusConfig, shortenRules } from '../helpers/fleet-stack.js';
@@ -130,12 +136,7 @@ describe.skipIf(!available)('fleet drift end to end: 3 replicas, Prometheus sums
     );
     referenceRows = await loadReferenceRows(PACKAGED_MODELS_DIR, MODEL.modelName, MODEL.modelVersion);
     sink = await startWebhookSink();
-    const secrets = { slack_webhook_url: `${sink.url}/slack\n`, pagerduty_routing_key: 'test-routing-key\n' };
-    const placeholder = { slackUrlFile: '__DIR__/slack_webhook_url', routingKeyFile: '__DIR__/pagerduty_routing_key' };
-    alertmanager = await startAlertmanager(
-      fastAlertmanagerConfig(await readFile(`${root}alertmanager.yml`, 'utf8'), placeholder, sink.url),
-      secrets,
-    );
+    alertmanager = await startRepoAlertmanager(sink);
     const env = { DRIFT_INTERVAL_SECONDS: '1', DRIFT_WINDOW_SIZE: '300', DRIFT_MIN_ROWS: '100' };
     replicas.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => spawnServer(env)))));
     const config = fleetPrometheusConfig(

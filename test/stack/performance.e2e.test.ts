@@ -8,8 +8,13 @@ import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
 import { readPerformanceFile, type ModelPerformance } from '../../src/model/index.js';
 import { parseLabelDelay, type LabelRecord } from '../../scripts/simulate/labels.js';
 import { parseShift, runSimulation, type SimulationResult } from '../../scripts/simulate/traffic.js';
-import { fastAlertmanagerConfig } from '../../scripts/stack/native-config.js';
-import { startAlertmanager, startWebhookSink, type Delivery, type RunningAlertmanager, type WebhookSink } from '../helpers/alertmanager.js';
+import {
+  startRepoAlertmanager,
+  startWebhookSink,
+  type Delivery,
+  type RunningAlertmanager,
+  type WebhookSink,
+} from '../helpers/alertmanager.js';
 import { ALERTMANAGER_INSTALL, ALERTMANAGER_NAMES, hasBinary, PROMETHEUS_INSTALL } from '../helpers/binaries.js';
 import { fleetPrometheusConfig, shortenRules } from '../helpers/fleet-stack.js';
 import { poll } from '../helpers/poll.js';
@@ -239,12 +244,7 @@ describe.skipIf(!available)('model performance end to end: labels on the other r
     performance = readPerformanceFile(join(modelsDir, CLEAN, VERSION, 'performance.json'))!;
     expect(performance.reference, 'the embedded model has holdout reference figures').toBeDefined();
     sink = await startWebhookSink();
-    const secrets = { slack_webhook_url: `${sink.url}/slack\n`, pagerduty_routing_key: 'test-routing-key\n' };
-    const placeholder = { slackUrlFile: '__DIR__/slack_webhook_url', routingKeyFile: '__DIR__/pagerduty_routing_key' };
-    alertmanager = await startAlertmanager(
-      fastAlertmanagerConfig(await readFile(`${root}alertmanager.yml`, 'utf8'), placeholder, sink.url),
-      secrets,
-    );
+    alertmanager = await startRepoAlertmanager(sink);
     const env = {
       MODELS_DIR: modelsDir,
       FEEDBACK_KEYS: randomBytes(32).toString('base64'),
