@@ -9,6 +9,7 @@ import { createPredictionIdCodec, modelIdOf, PREDICTION_ID_PREFIX, type Predicti
 import type { LoadedModel, ModelPerformance, ModelRegistry } from '../../src/model/index.js';
 import { parseExposition, type Exposition } from '../helpers/exposition.js';
 import { postJson, sharedRegistry, startApp, type RunningApp } from '../helpers/app.js';
+import { captureLogs } from '../helpers/logs.js';
 
 const KEY_A = randomBytes(32).toString('base64');
 const KEY_B = randomBytes(48).toString('base64');
@@ -478,21 +479,6 @@ describe('no input creates a series', () => {
 });
 
 describe('startup, keys and logs', () => {
-  /** A pino destination that keeps every line. */
-  const captureLogs = () => {
-    const raw: string[] = [];
-    return {
-      stream: { write: (line: string) => void raw.push(line) },
-      raw,
-      lines: () =>
-        raw
-          .join('')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as Record<string, unknown>),
-    };
-  };
-
   it('without keys: one startup warning, and ids verify on this process only', async () => {
     const logs = captureLogs();
     const alone = await replica({ FEEDBACK_KEYS: '', LOG_LEVEL: 'info' }, { logStream: logs.stream });

@@ -1,21 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadedModel, ModelRegistry } from '../../src/model/index.js';
 import { postJson, sharedRegistry, startApp, type RunningApp } from '../helpers/app.js';
-
-/** A pino destination that keeps every line. */
-function captureLogs() {
-  const raw: string[] = [];
-  return {
-    stream: { write: (line: string) => void raw.push(line) },
-    raw,
-    lines: () =>
-      raw
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { captureLogs } from '../helpers/logs.js';
 
 /** The real registry, with one model whose inference fails: a fault injected below the route. */
 function failingRegistry(real: ModelRegistry): ModelRegistry {
