@@ -80,11 +80,12 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcListener {
     'grpc.max_connection_idle_ms': 5 * 60_000,
   });
 
-  const unary =
-    <Req, Res>(rpc: InferenceRpc, handler: (request: Req, log: RpcLog) => Res | Promise<Res>) =>
-    (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-      const method = qualified(rpc);
-      const rpcCall = telemetry.begin(method, call.metadata, !UNTRACED.has(rpc));
+  const unary = <Req, Res>(rpc: InferenceRpc, handler: (request: Req, log: RpcLog) => Res | Promise<Res>) => {
+    // Once per RPC at startup, not per call.
+    const method = qualified(rpc);
+    const traced = !UNTRACED.has(rpc);
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      const rpcCall = telemetry.begin(method, call.metadata, traced);
       const given = call.metadata.get('x-request-id')[0];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const header = new Metadata();
@@ -118,6 +119,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcListener {
         }
       });
     };
+  };
 
   const implementation: Record<InferenceRpc, UntypedServiceImplementation[string]> = {
     ServerLive: unary('ServerLive', handlers.serverLive),
