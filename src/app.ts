@@ -58,7 +58,7 @@ export { SERVICE };
  * listens; server.ts does, and tests call `listen({ port: 0 })` or `inject()`.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const registry = overrides.registry ?? (await loadModelRegistry(config.modelsDir, { intraOpThreads: config.onnx.intraOpThreads }));
+  const registry = overrides.registry ?? (await loadModelRegistry(config.modelsDir, config.onnx));
   try {
     const { name, version } = config.defaultModel;
     if (!registry.get(name, version)) {
@@ -151,6 +151,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     app.server.maxConnections = config.http.maxConnections;
     app.decorate('readiness', readiness);
     app.decorate('registry', registry);
+    app.addHook('onListen', async () => {
+      for (const m of registry.list()) {
+        const { small, reason } = m.scorer.engine;
+        app.log.info(
+          { model_name: m.name, model_version: m.version, scorer: small, ...(reason !== undefined && { reason }) },
+          'model loaded',
+        );
+      }
+    });
     if (configuredKeys.length === 0) {
       // Once listening: a process that then refuses to start prints its one error line, nothing else.
       app.addHook('onListen', async () => {

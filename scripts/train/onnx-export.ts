@@ -1,63 +1,5 @@
-import protobuf from 'protobufjs';
+import { onnxModelProto } from '../../src/model/onnx-graph.js';
 import type { BoostedTrees } from './gradient-boosting.js';
-
-/**
- * The part of onnx.proto (IR version 8) a tree ensemble needs, field numbers as in
- * https://github.com/onnx/onnx/blob/main/onnx/onnx.proto. protobufjs writes fields in field-number
- * order, so the same model object always serialises to the same bytes.
- */
-const ONNX_PROTO = `
-syntax = "proto2";
-package onnx;
-message AttributeProto {
-  enum AttributeType { UNDEFINED = 0; FLOAT = 1; INT = 2; STRING = 3; FLOATS = 6; INTS = 7; STRINGS = 8; }
-  optional string name = 1;
-  optional float f = 2;
-  optional int64 i = 3;
-  optional bytes s = 4;
-  repeated float floats = 7;
-  repeated int64 ints = 8;
-  repeated bytes strings = 9;
-  optional AttributeType type = 20;
-}
-message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; optional string doc_string = 3; }
-message NodeProto {
-  repeated string input = 1;
-  repeated string output = 2;
-  optional string name = 3;
-  optional string op_type = 4;
-  repeated AttributeProto attribute = 5;
-  optional string domain = 7;
-}
-message StringStringEntryProto { optional string key = 1; optional string value = 2; }
-message GraphProto {
-  repeated NodeProto node = 1;
-  optional string name = 2;
-  optional string doc_string = 10;
-  repeated ValueInfoProto input = 11;
-  repeated ValueInfoProto output = 12;
-}
-message TensorShapeProto {
-  message Dimension { oneof value { int64 dim_value = 1; string dim_param = 2; } }
-  repeated Dimension dim = 1;
-}
-message TypeProto {
-  message Tensor { optional int32 elem_type = 1; optional TensorShapeProto shape = 2; }
-  oneof value { Tensor tensor_type = 1; }
-}
-message OperatorSetIdProto { optional string domain = 1; optional int64 version = 2; }
-message ModelProto {
-  optional int64 ir_version = 1;
-  optional string producer_name = 2;
-  optional string producer_version = 3;
-  optional string domain = 4;
-  optional int64 model_version = 5;
-  optional string doc_string = 6;
-  optional GraphProto graph = 7;
-  repeated OperatorSetIdProto opset_import = 8;
-  repeated StringStringEntryProto metadata_props = 14;
-}
-`;
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
@@ -145,8 +87,8 @@ export function exportTreesToOnnx(model: BoostedTrees, options: ExportOptions): 
     tensor_type: { elem_type: FLOAT, shape: { dim: [{ dim_param: 'N' }, { dim_value: columns }] } },
   });
 
-  const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
-  const ModelProto = root.lookupType('onnx.ModelProto');
+  // protobufjs writes fields in field-number order, so the same model object always serialises to the same bytes.
+  const ModelProto = onnxModelProto();
   const message = ModelProto.fromObject({
     ir_version: 8,
     producer_name: 'ml-service scripts/train-model.ts',

@@ -14,7 +14,7 @@ export interface Config {
   readonly bodyLimit: number;
   readonly maxBatchSize: number;
   readonly defaultModel: { readonly name: string; readonly version: string };
-  readonly onnx: { readonly intraOpThreads: number };
+  readonly onnx: { readonly intraOpThreads: number; readonly scorer: Env['MODEL_SCORER'] };
   readonly metricsEnabled: boolean;
   readonly logPayloads: { readonly sampleRatio: number; readonly redactFeatures: readonly string[] };
   readonly shutdown: {
@@ -87,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     maxBatchSize: e.MAX_BATCH_SIZE,
     defaultModel: { name: e.DEFAULT_MODEL_NAME, version: e.DEFAULT_MODEL_VERSION },
-    onnx: { intraOpThreads: e.ORT_INTRA_OP_THREADS },
+    onnx: { intraOpThreads: e.ORT_INTRA_OP_THREADS, scorer: e.MODEL_SCORER },
     metricsEnabled: e.METRICS_ENABLED,
     logPayloads: {
       sampleRatio: e.LOG_PAYLOAD_SAMPLE_RATIO,

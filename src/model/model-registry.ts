@@ -88,10 +88,12 @@ async function loadModel(dir: string, name: string, version: string, options: On
   }
   const performance = readPerformanceFile(join(dir, 'performance.json')) ?? defaultPerformance();
   const modelPath = join(dir, 'model.onnx');
-  const scorer = await loadOnnxModel(modelPath, schema, options);
+  const reference = await loadReferenceData(join(dir, 'reference.csv'), schema);
+  const encoded = { input: encodeReference(reference, schema), rows: reference.rows };
+  // The reference rows double as the check that a JavaScript tree evaluator scores like onnxruntime.
+  const scorer = await loadOnnxModel(modelPath, schema, options, encoded);
   try {
-    const reference = await loadReferenceData(join(dir, 'reference.csv'), schema);
-    const referencePredictions = await scoreReference(scorer, reference, schema, modelPath);
+    const referencePredictions = await scoreReference(scorer, encoded, modelPath);
     return { name, version, framework: 'onnx', dir, schema, scorer, reference, referencePredictions, performance };
   } catch (err) {
     await scorer.release();
@@ -102,13 +104,12 @@ async function loadModel(dir: string, name: string, version: string, options: On
 /** Scoring the whole reference at load doubles as a smoke test of the model on real rows. */
 async function scoreReference(
   scorer: OnnxScorer,
-  reference: ReferenceData,
-  schema: FeatureSchema,
+  encoded: { input: Float32Array; rows: number },
   modelPath: string,
 ): Promise<Float32Array> {
   let scores: Float32Array;
   try {
-    scores = await scorer.score(encodeReference(reference, schema), reference.rows);
+    scores = await scorer.score(encoded.input, encoded.rows);
   } catch (err) {
     throw new StartupError(`${modelPath}: failed to score reference.csv: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -2,15 +2,51 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { StartupError } from '../errors.js';
 import type { FeatureSchema } from './feature-schema.js';
+import { readOnnxGraph } from './onnx-graph.js';
+import { compileTreeEnsemble, edgeRows, LOGISTIC_KERNELS, type LogisticKernel, type TreeEnsemble } from './tree-ensemble.js';
 
 export interface OnnxScorer {
-  /** Positive-class probability of each of `rows` encoded rows (row-major, schema width). */
-  score(input: Float32Array, rows: number): Promise<Float32Array>;
+  /**
+   * Positive-class probability of each of `rows` encoded rows (row-major, schema width). Requests of
+   * up to TREE_ENSEMBLE_MAX_ROWS rows are answered synchronously when the JavaScript tree evaluator
+   * is in use (no promise, no event-loop hop); onnxruntime's answers are promises.
+   */
+  score(input: Float32Array, rows: number): Float32Array | Promise<Float32Array>;
+  /** What scores requests of a few rows, and why: for the startup log and GET /models. */
+  readonly engine: ScoringEngine;
   release(): Promise<void>;
 }
 
+export interface ScoringEngine {
+  /** `tree-ensemble-js`: rows up to TREE_ENSEMBLE_MAX_ROWS in JavaScript, larger batches in onnxruntime. */
+  readonly small: 'tree-ensemble-js' | 'onnxruntime';
+  /** Why onnxruntime scores everything, when it does. */
+  readonly reason?: string;
+}
+
+/**
+ * `auto`: evaluate tree ensembles in JavaScript for requests of a few rows when the evaluator gives
+ * onnxruntime's outputs bit for bit on the reference and edge rows (tree-ensemble.ts says why);
+ * `onnxruntime`: always onnxruntime.
+ */
+export type ScorerChoice = 'auto' | 'onnxruntime';
+
 export interface OnnxOptions {
   readonly intraOpThreads: number;
+  readonly scorer?: ScorerChoice;
+}
+
+/**
+ * Up to this many rows, the JavaScript evaluator; above, onnxruntime. Measured on the embedded
+ * model (150 trees; `npm run bench -- --only scorer`): onnxruntime's run costs ~20 µs plus ~2.5 µs
+ * per row, the JavaScript walk 3-5 µs per row, so they cross near 8 rows.
+ */
+export const TREE_ENSEMBLE_MAX_ROWS = 8;
+
+/** Encoded rows the scorers are compared on (the model's reference rows). */
+export interface ScorerCheckRows {
+  readonly input: Float32Array;
+  readonly rows: number;
 }
 
 /**
@@ -18,7 +54,12 @@ export interface OnnxOptions {
  * `schema.width`, and the named output of shape [N, 1] (P(positive)) or [N, 2] (class
  * probabilities). Throws StartupError naming the file.
  */
-export async function loadOnnxModel(path: string, schema: FeatureSchema, options: OnnxOptions): Promise<OnnxScorer> {
+export async function loadOnnxModel(
+  path: string,
+  schema: FeatureSchema,
+  options: OnnxOptions,
+  check?: ScorerCheckRows,
+): Promise<OnnxScorer> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -72,19 +113,66 @@ export async function loadOnnxModel(path: string, schema: FeatureSchema, options
   const column = outputWidth === 2 ? outputSpec.positive_class_index : 0;
   const fetches = [outputSpec.name];
 
-  return {
-    async score(data, rows) {
-      const feeds = { [inputName]: new ort.Tensor('float32', data, [rows, schema.width]) };
-      const result = await session.run(feeds, fetches);
-      const tensor = result[outputSpec.name]!;
-      const values = tensor.data as Float32Array;
-      if (outputWidth === 1) return values;
-      const probabilities = new Float32Array(rows);
-      for (let i = 0; i < rows; i++) probabilities[i] = values[i * 2 + column]!;
-      return probabilities;
-    },
-    release: () => session.release(),
+  const runtime = async (data: Float32Array, rows: number): Promise<Float32Array> => {
+    const feeds = { [inputName]: new ort.Tensor('float32', data, [rows, schema.width]) };
+    const result = await session.run(feeds, fetches);
+    const tensor = result[outputSpec.name]!;
+    const values = tensor.data as Float32Array;
+    if (outputWidth === 1) return values;
+    const probabilities = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) probabilities[i] = values[i * 2 + column]!;
+    return probabilities;
   };
+  const release = () => session.release();
+
+  const fast =
+    options.scorer === 'onnxruntime'
+      ? { unsupported: 'MODEL_SCORER=onnxruntime' }
+      : check === undefined
+        ? { unsupported: 'no rows to check the JavaScript evaluator on' }
+        : await sameAsRuntime(bytes, inputName, outputSpec.name, schema.width, check, runtime);
+  if (!('ensemble' in fast)) return { score: runtime, engine: { small: 'onnxruntime', reason: fast.unsupported }, release };
+  const { ensemble, kernel } = fast;
+  const width = schema.width;
+  return {
+    score: (data, rows) => (rows <= TREE_ENSEMBLE_MAX_ROWS ? ensemble.score(data, rows, width, kernel) : runtime(data, rows)),
+    engine: { small: 'tree-ensemble-js' },
+    release,
+  };
+}
+
+/**
+ * Compile the graph's tree ensemble and keep it only if it scores the check rows and the edge
+ * rows exactly as onnxruntime does, with one of MLAS's two logistic kernels.
+ */
+async function sameAsRuntime(
+  bytes: Uint8Array,
+  inputName: string,
+  outputName: string,
+  width: number,
+  check: ScorerCheckRows,
+  runtime: (data: Float32Array, rows: number) => Promise<Float32Array>,
+): Promise<{ ensemble: TreeEnsemble; kernel: LogisticKernel } | { unsupported: string }> {
+  let compiled;
+  try {
+    compiled = compileTreeEnsemble(readOnnxGraph(bytes), inputName, outputName);
+  } catch (err) {
+    return { unsupported: `the graph could not be read: ${firstLine(err)}` };
+  }
+  if (!('ensemble' in compiled)) return compiled;
+  const { ensemble } = compiled;
+  if (ensemble.columns > width) return { unsupported: `the trees read column ${ensemble.columns - 1} of rows of width ${width}` };
+  const { input, rows } = edgeRows(ensemble, check.input, check.rows, width);
+  const expected = await runtime(input, rows);
+  let firstDifference = '';
+  for (const kernel of LOGISTIC_KERNELS) {
+    const got = ensemble.score(input, rows, width, kernel);
+    // Object.is: the same float32 value, -0 apart from +0; any NaN equals any NaN (payloads may differ).
+    const differs = got.findIndex((x, r) => !Object.is(x, expected[r]));
+    if (differs === -1) return { ensemble, kernel };
+    firstDifference ||= `row ${differs} of ${rows} check rows: ${got[differs]} against onnxruntime's ${expected[differs]}`;
+  }
+  return { unsupported: `the JavaScript evaluator differs from onnxruntime (${firstDifference})` };
 }
 
 function firstLine(err: unknown): string {

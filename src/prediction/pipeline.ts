@@ -146,11 +146,14 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
         const { recorder } = boundFor(model);
         let scores: Float32Array;
         try {
-          scores = await inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows }, async (child) => {
-            const result = await scorer.score(input, rows);
-            if (rows === 1) child?.setAttribute('prediction.score', result[0]!);
-            return result;
+          // A few rows are scored synchronously (model/tree-ensemble.ts): no await, no microtask, then.
+          const result = inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows }, (child) => {
+            const pending = scorer.score(input, rows);
+            if (!child || rows !== 1) return pending;
+            const annotate = (values: Float32Array) => (child.setAttribute('prediction.score', values[0]!), values);
+            return pending instanceof Promise ? pending.then(annotate) : annotate(pending);
           });
+          scores = result instanceof Promise ? await result : result;
         } catch (err) {
           recorder.failed(rows, (performance.now() - started) / 1000, sampledTraceId());
           throw err;

@@ -34,6 +34,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       features: m.schema.features,
       metrics: m.schema.file.metrics ?? {},
       reference_rows: m.reference.rows,
+      // What scores requests of a few rows (model/onnx-model.ts), and why onnxruntime when it does.
+      scorer: { small_requests: m.scorer.engine.small, ...(m.scorer.engine.reason !== undefined && { reason: m.scorer.engine.reason }) },
     })),
   }));
 };

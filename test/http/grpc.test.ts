@@ -387,6 +387,7 @@ function slowRegistry(registry: ModelRegistry, delayMs: number): ModelRegistry {
         await sleep(delayMs);
         return m.scorer.score(input, rows);
       },
+      engine: m.scorer.engine,
       release: async () => {},
     },
   }));

@@ -48,6 +48,8 @@ describe('health, readiness and discovery', () => {
     expect(body.models).toHaveLength(1);
     const model = body.models[0]!;
     expect(model).toMatchObject({ model_name: 'fraud-detection', model_version: 'v1.0', framework: 'onnx', reference_rows: 5000 });
+    // The embedded tree ensemble passed the startup check against onnxruntime (model/tree-ensemble.ts).
+    expect(model.scorer).toEqual({ small_requests: 'tree-ensemble-js' });
     expect((model.features as unknown[]).length).toBe(12);
     expect((model.metrics as Record<string, number>).holdout_roc_auc).toBeGreaterThan(0.9);
   });

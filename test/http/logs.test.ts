@@ -7,7 +7,11 @@ import { captureLogs } from '../helpers/logs.js';
 function failingRegistry(real: ModelRegistry): ModelRegistry {
   const wrap = (model: LoadedModel): LoadedModel => ({
     ...model,
-    scorer: { score: async () => Promise.reject(new Error('onnxruntime: inference exploded')), release: async () => {} },
+    scorer: {
+      score: async () => Promise.reject(new Error('onnxruntime: inference exploded')),
+      engine: model.scorer.engine,
+      release: async () => {},
+    },
   });
   const models = new Map(real.list().map((m) => [`${m.name}@${m.version}`, wrap(m)]));
   return { ...real, get: (n, v) => models.get(`${n}@${v}`), list: () => [...models.values()] };
