@@ -199,6 +199,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       defaultModel: config.defaultModel,
       telemetry,
       ids,
+      successLog: config.successLog,
       ...(drift && { onScored: drift.record }),
     });
     // The Open Inference Protocol over gRPC on its own port (GRPC_ENABLED), over the same pipeline.

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   DEFAULT_MODEL_VERSION: identifier.default('v1.0').describe('Version used when a request gives neither `model_name` nor `model_version`; must be loaded'),
   METRICS_ENABLED: flag.default(true).describe('`false`: no `/metrics` and no metric recording (the benchmark baseline)'),
   LOG_PAYLOAD_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0).describe('Share of predictions whose feature values are logged (they may be personal data; off by default)'),
+  LOG_SUCCESS_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1).describe('Share of successful predictions logged as `prediction_completed` (each such line then carries `log_sample_ratio`); slow predictions, those in a sampled trace, failures and refused requests are always logged (see Logs)'),
+  LOG_SLOW_REQUEST_MS: z.coerce.number().min(0).default(100).describe('A prediction that takes at least this long (ms, validation to scores) is always logged, with `"slow": true`; the default is the latency objective\'s 0.1 s'),
   LOG_REDACT_FEATURES: z.string().default('').describe('Comma list of features logged as "[REDACTED]" in sampled payloads'),
   DRIFT_ENABLED: flag.default(true).describe('`false`: no drift window, no drift job, no `/drift`'),
   DRIFT_METHOD: z.enum(['robust', 'evidently']).default('robust').describe('`robust`: fixed reference-quantile bins, BH across features, effect-size gate; `evidently`: Evidently 0.7 default tests and thresholds (see Drift)'),

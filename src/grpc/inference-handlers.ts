@@ -116,12 +116,12 @@ export function createInferenceHandlers(options: InferenceHandlersOptions): Infe
       }
       const outputs = v2Outputs(scored, names, pipeline.issueIds);
       // The same line as V2 over REST, and which transport carried it.
-      pipeline.logCompleted(log, scored.model, scored.latencyMs, {
+      pipeline.logCompleted(log, scored.model, scored.latencyMs, () => ({
         protocol: 'v2',
         transport: 'grpc',
         rows,
         ...scoreSummary(scored.scores, rows),
-      });
+      }));
       const response = { model_name: scored.model.name, model_version: scored.model.version, id: request.id };
       // Answered the way the request was asked (as KServe's own server does): raw bytes for raw
       // inputs, typed contents otherwise. Either way the float32 scores arrive bit for bit.

@@ -50,6 +50,12 @@ export interface PredictionPipelineOptions {
   readonly telemetry: PredictionTelemetry;
   /** Issues each prediction's `prediction_id` (what POST /feedback joins a label with). */
   readonly ids: PredictionIdCodec;
+  /**
+   * Which successful predictions get a `prediction_completed` line: a share of them
+   * (LOG_SUCCESS_SAMPLE_RATIO), and every one slower than `slowMs` (LOG_SLOW_REQUEST_MS) or whose
+   * trace is sampled. Failures and refusals are logged elsewhere, always.
+   */
+  readonly successLog?: { readonly sampleRatio: number; readonly slowMs: number };
   /** Called with every scored batch, after the scores are computed (the drift window). */
   readonly onScored?: (model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array) => void;
 }
@@ -76,8 +82,11 @@ export interface PredictionPipeline {
   issueId(model: LoadedModel, score: number): string;
   /** Every row's prediction id in one cipher call. */
   issueIds(model: LoadedModel, scores: Float32Array): string[];
-  /** The `prediction_completed` line (at info), with the model and latency and `fields`. */
-  logCompleted(log: PredictionLog, model: LoadedModel, latencyMs: number, fields: Record<string, unknown>): void;
+  /**
+   * The `prediction_completed` line (at info), with the model and latency and `fields()`, if this
+   * prediction is logged (`successLog`): `fields` runs only then.
+   */
+  logCompleted(log: PredictionLog, model: LoadedModel, latencyMs: number, fields: () => Record<string, unknown>): void;
   /** Record an unexpected failure on the active span (client errors, AppError, are not recorded: not the service's fault). */
   recordFailure(error: unknown): void;
 }
@@ -96,6 +105,9 @@ export function scoreSummary(scores: Float32Array, rows: number): { mean_score: 
 
 export function createPredictionPipeline(options: PredictionPipelineOptions): PredictionPipeline {
   const { registry, defaultModel, telemetry, ids, onScored } = options;
+  const { sampleRatio, slowMs } = options.successLog ?? { sampleRatio: 1, slowMs: Number.POSITIVE_INFINITY };
+  // A sampled line says so, so that counts from logs can be scaled back (each stands for 1/ratio).
+  const sampled = sampleRatio < 1 ? { log_sample_ratio: sampleRatio } : undefined;
   // Bound once per model: hashing a model's name per request would cost more than signing its ids,
   // and the recorder would otherwise be looked up by a key built from name and version per request.
   const bind = (m: LoadedModel) => ({ id: modelIdOf(m.name, m.version), recorder: telemetry.recorder(m.name, m.version) });
@@ -183,7 +195,19 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
     issueIds: (model, scores) => ids.issueAll(boundFor(model).id, scores, nowSeconds()),
     logCompleted(log, model, latencyMs, fields) {
       if (!log.isLevelEnabled('info')) return;
-      log.info({ model_name: model.name, model_version: model.version, latency_ms: latencyMs, ...fields }, 'prediction_completed');
+      const slow = latencyMs >= slowMs;
+      const always = slow || sampled === undefined;
+      if (!always && !(Math.random() < sampleRatio) && sampledTraceId() === undefined) return;
+      log.info(
+        {
+          model_name: model.name,
+          model_version: model.version,
+          latency_ms: latencyMs,
+          ...fields(),
+          ...(slow ? { slow: true } : sampled),
+        },
+        'prediction_completed',
+      );
     },
     recordFailure(error) {
       if (error instanceof AppError) return;

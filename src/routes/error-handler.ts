@@ -188,7 +188,15 @@ export function createErrorResponder(bodyLimit: number, telemetry: Pick<Predicti
     // An expected 503 (AppError, e.g. no drift report yet) is a state, not a bug: no stack in the log.
     if (statusCode >= 500 && !(error instanceof AppError)) request.log.error({ err: error }, logMessage);
     else if (statusCode >= 500) request.log.info({ error: body.error }, body.message);
-    else telemetry.rejected(rejectionReasonOf(body.error));
+    else {
+      telemetry.rejected(rejectionReasonOf(body.error));
+      // Every refused request is logged, whatever LOG_SUCCESS_SAMPLE_RATIO: the client's mistake
+      // and where it was (the message quotes at most a bounded part of the input).
+      request.log.info(
+        { status_code: statusCode, error: body.error, ...(body.field !== undefined && { field: body.field }), message: body.message },
+        'request_rejected',
+      );
+    }
     return reply.code(statusCode).send(shape(body));
   };
   const send: ErrorResponder['send'] = (request, reply, error, logMessage = 'request failed') =>

@@ -163,7 +163,7 @@ export const openInferenceRoutes: FastifyPluginAsync<OpenInferenceRoutesOptions>
       );
       const { model, rows, scores, latencyMs } = scored;
       const outputs = v2Outputs(scored, names, pipeline.issueIds);
-      pipeline.logCompleted(log(request), model, latencyMs, { protocol: 'v2', rows, ...scoreSummary(scores, rows) });
+      pipeline.logCompleted(log(request), model, latencyMs, () => ({ protocol: 'v2', rows, ...scoreSummary(scores, rows) }));
       return {
         model_name: model.name,
         model_version: model.version,

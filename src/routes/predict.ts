@@ -103,12 +103,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
         const prediction = scores[0]!;
         const confidence = Math.max(prediction, 1 - prediction);
         const id = pipeline.issueId(model, prediction);
-        pipeline.logCompleted(log(request), model, latencyMs, {
+        pipeline.logCompleted(log(request), model, latencyMs, () => ({
           prediction_id: id,
           prediction_score: prediction,
           confidence,
           ...(logPayload() && { features: body.features }),
-        });
+        }));
         return {
           prediction,
           confidence,
@@ -174,11 +174,11 @@ export const predictRoutes: FastifyPluginAsync<PredictRoutesOptions> = async (ap
             prediction_id: predictionIds[r]!,
           };
         });
-        pipeline.logCompleted(log(request), model, latencyMs, {
+        pipeline.logCompleted(log(request), model, latencyMs, () => ({
           rows: instances.length,
           ...scoreSummary(scores, instances.length),
           ...(logPayload() && { instances }),
-        });
+        }));
         return { model_name: model.name, model_version: model.version, predictions };
       }),
   );

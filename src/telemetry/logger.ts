@@ -23,6 +23,19 @@ function traceContext(): object {
   return { trace_id: traceId, span_id: spanId, trace_sampled: (traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED };
 }
 
+// One ISO-8601 string per millisecond, not per line: at thousands of lines per second most lines
+// share their millisecond with the previous one, and Date#toISOString costs ~0.5 µs.
+let stampMs = Number.NaN;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 /**
  * pino options for every logger of the process: one JSON object per line, ISO-8601 time, the
  * level as a word, service name and version on every line.
@@ -32,7 +45,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   return {
     level: settings.level,
     base: { service: settings.service.name, version: settings.service.version },
-    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    timestamp: isoTime,
     formatters: { level: (label) => ({ level: label }) },
     ...(settings.traceContext !== false && { mixin: traceContext }),
     ...(redact.length > 0 && {

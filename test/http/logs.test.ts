@@ -93,4 +93,62 @@ describe('structured logs', () => {
     expect(completed[0]!['features']).toEqual({ amount: 100, age: '[REDACTED]' });
     expect(completed[1]!['instances']).toEqual([{ amount: 5, age: '[REDACTED]' }, { account_age_days: '[REDACTED]' }]);
   });
+
+  it('LOG_SUCCESS_SAMPLE_RATIO keeps a share of successes, marked with the ratio; refusals and failures are always logged', async () => {
+    const logs = captureLogs();
+    service = await startApp(
+      { LOG_LEVEL: 'info', LOG_SUCCESS_SAMPLE_RATIO: '0.25', LOG_SLOW_REQUEST_MS: '60000' },
+      { logStream: logs.stream },
+    );
+    const n = 400;
+    for (let i = 0; i < n; i++) await postJson(`${service.url}/predict`, { features: {} }, { 'x-request-id': `s-${i}` });
+    const bad = await postJson(`${service.url}/predict`, { features: { amount: 'lots' } }, { 'x-request-id': 'bad-1' });
+    expect(bad.status).toBe(400);
+    const completed = logs.lines().filter((l) => l['msg'] === 'prediction_completed');
+    // Binomial(400, 0.25): mean 100, sd 8.7; outside 50..150 has probability below 1e-8.
+    expect(completed.length).toBeGreaterThan(50);
+    expect(completed.length).toBeLessThan(150);
+    for (const line of completed) expect(line['log_sample_ratio']).toBe(0.25);
+    const rejected = logs.lines().filter((l) => l['msg'] === 'request_rejected');
+    expect(rejected).toEqual([
+      expect.objectContaining({
+        request_id: 'bad-1',
+        status_code: 400,
+        error: 'INVALID_FEATURE_VALUE',
+        field: 'features.amount',
+        level: 'info',
+      }),
+    ]);
+  });
+
+  it('LOG_SUCCESS_SAMPLE_RATIO=0 still logs every prediction at or over LOG_SLOW_REQUEST_MS, with slow: true', async () => {
+    const logs = captureLogs();
+    service = await startApp({ LOG_LEVEL: 'info', LOG_SUCCESS_SAMPLE_RATIO: '0' }, { logStream: logs.stream });
+    for (let i = 0; i < 20; i++) await postJson(`${service.url}/predict`, { features: {} });
+    expect(logs.lines().filter((l) => l['msg'] === 'prediction_completed')).toEqual([]);
+    await service.close();
+    service = await startApp({ LOG_LEVEL: 'info', LOG_SUCCESS_SAMPLE_RATIO: '0', LOG_SLOW_REQUEST_MS: '0' }, { logStream: logs.stream });
+    await postJson(`${service.url}/predict`, { features: {} }, { 'x-request-id': 'slow-1' });
+    await postJson(`${service.url}/predict/batch`, { instances: [{}, {}] }, { 'x-request-id': 'slow-2' });
+    const slow = logs.lines().filter((l) => l['msg'] === 'prediction_completed');
+    expect(slow.map((l) => [l['request_id'], l['slow'], l['log_sample_ratio']])).toEqual([
+      ['slow-1', true, undefined],
+      ['slow-2', true, undefined],
+    ]);
+  });
+
+  it('LOG_SUCCESS_SAMPLE_RATIO=0 logs a failed inference all the same', async () => {
+    const logs = captureLogs();
+    service = await startApp(
+      { LOG_LEVEL: 'info', LOG_SUCCESS_SAMPLE_RATIO: '0' },
+      { logStream: logs.stream, registry: failingRegistry(await sharedRegistry()) },
+    );
+    expect((await postJson(`${service.url}/predict`, { features: {} }, { 'x-request-id': 'boom-2' })).status).toBe(500);
+    expect(
+      logs
+        .lines()
+        .filter((l) => l['msg'] === 'prediction_failed')
+        .map((l) => l['request_id']),
+    ).toEqual(['boom-2']);
+  });
 });
