@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CAN_PIN } from './lib.js';
 
-const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metrics,v2] [--quick] [options]
+const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metrics,v2,scorer] [--quick] [options]
        npm run bench -- --help
 
   core       bench/core.ts: the service vs a bare Fastify echo, RSS after 1M requests
@@ -29,6 +29,9 @@ const USAGE = `usage: npm run bench [-- --only core,telemetry,drift,nodesdk,metr
   v2         bench/v2.ts: the Open Inference Protocol beside /predict, 1 and 100 rows: V2 REST infer and
              V2 gRPC ModelInfer (typed and raw contents), ratios to /predict per round
              --rounds 3 --duration 5 --connections 50
+  scorer     bench/scorer.ts: scoring 1-100 rows with onnxruntime and with the JavaScript tree-ensemble
+             evaluator of the same model.onnx, µs per call, same outputs checked
+             --scorer-runs 9
 
 Everything runs by default, in that order. --quick: a short smoke run of each (telemetry under
 a minute). --rounds and --duration, when given, apply to core, telemetry and nodesdk alike.
@@ -41,7 +44,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-const BENCHES = ['core', 'telemetry', 'drift', 'nodesdk', 'metrics', 'v2'] as const;
+const BENCHES = ['core', 'telemetry', 'drift', 'nodesdk', 'metrics', 'v2', 'scorer'] as const;
 
 // strict: false: bench modules may read flags of their own from process.argv.
 const { values } = parseArgs({
@@ -64,6 +67,7 @@ const { values } = parseArgs({
     'startup-runs': { type: 'string', default: '7' },
     'metric-ops': { type: 'string', default: '2000000' },
     'metric-runs': { type: 'string', default: '9' },
+    'scorer-runs': { type: 'string', default: '9' },
   },
   strict: false,
 });
@@ -154,4 +158,9 @@ if (only.includes('v2')) {
     durationSeconds: quick ? 2 : num(values.duration, 5),
     connections,
   });
+}
+if (only.includes('scorer')) {
+  const { runScorerBench } = await import('./scorer.js');
+  console.log('\n== scorer ==');
+  await runScorerBench({ quick, runs: quick ? 3 : num(values['scorer-runs'], 9) });
 }
