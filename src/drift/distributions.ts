@@ -17,7 +17,9 @@
  */
 import type { Column } from './dataset.js';
 import { prepareColumn } from './methods/prepared-reference.js';
+import type { ModelReference } from './model-drift.js';
 import { lowerBound } from './stats/binning.js';
+import type { WindowSnapshot } from './window.js';
 
 /** Categories drawn one bar each; the rest are summed into one `other` bin. */
 export const MAX_CATEGORY_BINS = 30;
@@ -194,4 +196,28 @@ export function prepareDistribution(reference: Column): PreparedDistribution {
 /** Distributions of every column of a dataset (reference and current in the same order). */
 export function columnDistributions(reference: readonly Column[], current: readonly Column[]): ColumnDistribution[] {
   return reference.map((column, k) => prepareDistribution(column).measure(current[k]!));
+}
+
+/** A model window's distributions: every feature (schema order) and the model's scores. */
+export interface ModelDistributions {
+  readonly features: readonly ColumnDistribution[];
+  readonly prediction: ColumnDistribution;
+}
+
+/**
+ * Prepared once per model (the drift worker does it beside prepareModel), measured on each window
+ * snapshot the evaluation used: the charts show exactly the rows the tests compared.
+ */
+export function prepareModelDistributions(reference: ModelReference): { measure(snapshot: WindowSnapshot): ModelDistributions } {
+  const features = reference.columns.map(prepareDistribution);
+  const predictionColumn: Column = { name: 'prediction', kind: 'numerical', values: reference.scores };
+  const prediction = prepareDistribution(predictionColumn);
+  return {
+    measure(snapshot) {
+      return {
+        features: features.map((prepared, k) => prepared.measure({ ...reference.columns[k]!, values: snapshot.columns[k]! })),
+        prediction: prediction.measure({ ...predictionColumn, values: snapshot.scores }),
+      };
+    },
+  };
 }

@@ -69,7 +69,9 @@ export function distributionSpec(distribution: ColumnDistribution): TopLevelSpec
  */
 export function calibrationSpec(rows: readonly CalibrationInput[]): TopLevelSpec {
   const values = rows.flatMap((row) => [
-    { source: 'reference (holdout)', score: row.referenceMeanScore, rate: row.referencePositiveRate, rows: row.referenceRows },
+    ...(row.referenceMeanScore !== null && row.referencePositiveRate !== null
+      ? [{ source: 'reference (holdout)', score: row.referenceMeanScore, rate: row.referencePositiveRate, rows: row.referenceRows ?? 0 }]
+      : []),
     ...(row.liveMeanScore !== null && row.livePositiveRate !== null
       ? [{ source: 'live labels', score: row.liveMeanScore, rate: row.livePositiveRate, rows: row.labels ?? 0 }]
       : []),

@@ -45,10 +45,10 @@ export interface PerformanceFigure {
 
 export interface CalibrationInput {
   readonly bucketUpper: number;
-  /** The holdout's (performance.json). */
-  readonly referenceRows: number;
-  readonly referenceMeanScore: number;
-  readonly referencePositiveRate: number;
+  /** The holdout's (performance.json); null when its table has no row for this bucket. */
+  readonly referenceRows: number | null;
+  readonly referenceMeanScore: number | null;
+  readonly referencePositiveRate: number | null;
   /** The live labels in this bucket (null without any). */
   readonly labels: number | null;
   readonly liveMeanScore: number | null;
