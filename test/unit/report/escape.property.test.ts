@@ -224,7 +224,7 @@ describe('report escaping', () => {
       fc.property(inputs, (input) => {
         checkPage(buildReportHtml(input, { columns: new Map() }), input);
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 
