@@ -172,11 +172,18 @@ function sharesTable(column: ReportColumn): string {
   );
 }
 
+/** The evidently method bins numerical columns per window (Sturges over the pooled sample): the chart says it draws other bins. */
+function binsNote(method: string, column: ReportColumn): string {
+  return method === 'evidently' && column.distribution?.kind === 'numerical'
+    ? " The evidently method's own bins (Sturges over both samples together, or one per value) change with every window; these fixed bins are drawn instead."
+    : '';
+}
+
 function columnArticle(method: string, column: ReportColumn, id: string, svg: string | undefined, heading = 'h3'): string {
   const { report } = column;
   const d = decision(report);
   const chart = svg
-    ? `<figure class="chart">${svg}<figcaption>Reference (blue) and current (orange) shares of ${e(column.name)}: ${e(column.distribution?.binning ?? '')}.</figcaption></figure>`
+    ? `<figure class="chart">${svg}<figcaption>Reference (blue) and current (orange) shares of ${e(column.name)}: ${e(column.distribution?.binning ?? '')}.${e(binsNote(method, column))}</figcaption></figure>`
     : '<p class="note">No distribution was computed for this column.</p>';
   const reason = report.reason ? `<p class="note">Note: ${e(report.reason)}</p>` : '';
   return (
