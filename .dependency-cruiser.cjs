@@ -114,6 +114,15 @@ module.exports = {
       from: { path: '^src/telemetry/' },
       to: { path: '^src/(model|drift|routes|prediction)/' },
     },
+    {
+      name: 'charts-off-the-event-loop',
+      comment:
+        'Vega renders the charts of the HTML report: only the report worker (report/report-worker.ts) and the CLI, which has no event ' +
+        'loop to protect, may reach render-report.ts, charts.ts or Vega; the service asks report-renderer.ts, which posts to the worker.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/report/(report-worker|render-report|charts)\\.ts$|^src/cli/' },
+      to: { path: '^src/report/(render-report|charts)\\.ts$|node_modules/vega(-lite)?/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -41,6 +41,9 @@ export default defineConfig({
       // Real Prometheus and Alertmanager: a hook starts the service and Prometheus (20 s + 30 s
       // deadlines); the end-to-end alert path sets its own, longer, limits.
       tier('stack', 90_000, { serial: true, groupOrder: 2 }),
+      // Debian's headless chromium opening the HTML drift report (about 20 s for the file), in a group
+      // of its own at the end: a browser's CPU use would disturb the other tiers' timing checks.
+      tier('browser', 60_000, { serial: true, groupOrder: 3 }),
     ],
   },
 });

@@ -21,12 +21,15 @@ import { parseJsonBody } from './routes/json-body.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openInferenceRoutes } from './routes/open-inference.js';
 import { predictRoutes } from './routes/predict.js';
+import { createLiveReports } from './report/live-reports.js';
+import { createReportRenderer } from './report/report-renderer.js';
 import { publishDriftBins } from './telemetry/drift-bins.js';
 import { publishDriftReport, recordDriftRun } from './telemetry/drift-gauges.js';
 import { createFeedbackTelemetry, NO_FEEDBACK_TELEMETRY } from './telemetry/feedback-telemetry.js';
 import { installHttpTelemetry, requestIdOf } from './telemetry/http-telemetry.js';
 import { loggerOptions, type DestinationStream } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
+import { readPerformanceCounts } from './telemetry/performance-counts.js';
 import { createPredictionTelemetry, NO_PREDICTION_TELEMETRY, type ModelLayout } from './telemetry/prediction-telemetry.js';
 import { SERVICE } from './telemetry/service-info.js';
 import type { SpanStats } from './telemetry/tracing.js';
@@ -258,11 +261,29 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await app.register(feedbackRoutes, { reader: feedbackReader, telemetry: feedbackTelemetry, errors, maxBatchSize: config.maxBatchSize });
     if (metrics) await app.register(metricsRoutes, { metrics });
     if (drift) {
+      // The HTML report renders in a worker of its own, started on the first request; a model's
+      // performance section reads this replica's label and decision counters (with metrics only).
+      const renderer = createReportRenderer();
+      app.addHook('onClose', async () => renderer.close());
+      const reports = createLiveReports(renderer, (name, version) => {
+        const evaluation = drift.latestEvaluation(name, version);
+        const performance = registry.get(name, version)?.performance;
+        if (!evaluation) return undefined;
+        return {
+          ...evaluation,
+          windowSize: config.drift.windowSize,
+          ...(metrics &&
+            performance && {
+              performance: { model: performance, counts: readPerformanceCounts(metrics, name, version, performance.scoreBuckets) },
+            }),
+        };
+      });
       await app.register(driftRoutes, {
         registry,
         defaultModel: config.defaultModel,
         latest: drift.latest,
         intervalSeconds: config.drift.intervalMs / 1000,
+        htmlReport: reports.html,
       });
     }
 

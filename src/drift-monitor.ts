@@ -1,5 +1,6 @@
 import type { LoadedModel } from './model/index.js';
 import { createDriftJob, type DriftJob, type DriftJobOptions, type DriftRunOutcome } from './drift/job.js';
+import type { ModelDistributions } from './drift/distributions.js';
 import { createBinCounts, referenceBins, type BinCounts } from './drift/fleet-bins.js';
 import { modelReference, type ModelDriftOptions, type ModelDriftReport } from './drift/model-drift.js';
 import { createDriftWindow } from './drift/window.js';
@@ -25,12 +26,20 @@ export interface DriftMonitorOptions extends ModelDriftOptions {
   readonly onBins?: (modelName: string, modelVersion: string, bins: BinCounts) => void;
 }
 
+export interface DriftEvaluation {
+  readonly report: ModelDriftReport;
+  /** Absent when the job's worker did not measure them (a test's stand-in worker). */
+  readonly distributions: ModelDistributions | undefined;
+}
+
 /** The live drift monitor: windows filled by /predict, evaluated by a background job. */
 export interface DriftMonitor {
   /** Copy a scored batch into its model's window and count it in its bins (the request path: no allocation). */
   record(model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array): void;
   /** The model's latest report, if one was computed yet (GET /drift). */
   latest(modelName: string, modelVersion: string): ModelDriftReport | undefined;
+  /** The latest report with the distributions of the same window (GET /drift/{model}/{version}/report). */
+  latestEvaluation(modelName: string, modelVersion: string): DriftEvaluation | undefined;
   /** Start the evaluation timer. */
   start(): void;
   /** Stop the timer and the worker, cancelling an evaluation in progress. */
@@ -62,16 +71,16 @@ export function createDriftMonitor(models: readonly LoadedModel[], options: Drif
     }),
   );
   const featureNames = new Map(models.map((m) => [`${m.name}@${m.version}`, new Set(m.schema.names)]));
-  const latest = new Map<string, ModelDriftReport>();
+  const latest = new Map<string, DriftEvaluation>();
   const warnings = createRateLimitedWarner(options.log, 60_000);
   const job = (options.createJob ?? createDriftJob)({
     models: [...monitored.values()].map(({ reference, window }) => ({ reference, window })),
     intervalMs: options.intervalMs,
     method: options.method,
     minRows: options.minRows,
-    onReport: (report) => {
+    onReport: (report, distributions) => {
       const key = `${report.model_name}@${report.model_version}`;
-      latest.set(key, report);
+      latest.set(key, { report, distributions });
       options.onReport?.(report, featureNames.get(key) ?? new Set());
     },
     onRun: (model, outcome) => {
@@ -91,7 +100,8 @@ export function createDriftMonitor(models: readonly LoadedModel[], options: Drif
       entry.window.append(rows, input, given, scores);
       entry.bins?.append(rows, input, given);
     },
-    latest: (name, version) => latest.get(`${name}@${version}`),
+    latest: (name, version) => latest.get(`${name}@${version}`)?.report,
+    latestEvaluation: (name, version) => latest.get(`${name}@${version}`),
     start: () => job.start(),
     close: () => job.close(),
   };

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import {
   binPsi,
   countBins,
@@ -10,18 +11,21 @@ import {
   type DriftReport,
   type FeatureBins,
 } from '../drift/index.js';
+import { columnDistributions } from '../drift/distributions.js';
 import { modelReference } from '../drift/model-drift.js';
 import { StartupError } from '../errors.js';
 // Not model/index.js: the CLI need not load onnxruntime.
 import { compileFeatureSchema, FLOAT32_MAX, type FeatureSchema } from '../model/feature-schema.js';
 import { loadReferenceData } from '../model/reference-data.js';
 import { readSchemaFile } from '../model/schema-file.js';
+import type { ReportInput } from '../report/report-input.js';
 import { HELP_OPTION, parseCommandLine, UsageError } from './command-line.js';
 import { InputError, readCsvTable, type CsvTable } from './csv-table.js';
 
 export const DRIFT_USAGE = `usage: ml-service drift --reference REF.csv --current CUR.csv [--method robust|evidently]
-                        [--categorical col1,col2] [--min-rows N] [--format json|table]
+                        [--categorical col1,col2] [--min-rows N] [--format json|table|html] [--output FILE]
        ml-service drift --model-dir models/NAME/VERSION --current CUR.csv [--method ...] [--min-rows N] [--format ...]
+                        [--output FILE]
        ml-service drift --help
 
 Compares every column of two CSV files with the same tests as the service's drift monitor.
@@ -32,7 +36,12 @@ categorical; empty cells are missing. Exit 0 on success, 2 on bad input.
 from a model directory and reads the current file as the service reads requests (numbers rounded
 to float32); the output adds "bins": per feature, the fleet drift bins the service exports
 (ml_drift_bin_rows_total), the current counts and shares in them, the reference's shares, and the
-PSI computed from them, as the fleet recording rules compute it.`;
+PSI computed from them, as the fleet recording rules compute it.
+
+--format html writes one self-contained HTML page (inline SVG charts, no script, nothing fetched
+when opened): the summary, then every column, most severe first, with its reference and current
+distributions, its tests and why they were chosen. --output FILE writes the output to FILE instead
+of stdout.`;
 
 // Plain decimals, as CSV tools write them; "nan"/"inf" are missing values, as pandas reads them.
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -41,7 +50,48 @@ const NON_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 export interface DriftCommandResult {
   /** null when `--help` asked for the usage instead. */
   readonly report: DriftReport | null;
+  /** For stdout: the formatted report, or nothing when --output wrote it to a file. */
   readonly output: string;
+  /** One line for stderr (the file --output wrote). */
+  readonly notice?: string;
+}
+
+type Format = 'json' | 'table' | 'html';
+
+/** What the HTML report needs besides the DriftReport: the distributions and where the data came from. */
+interface HtmlContext {
+  readonly title: string;
+  readonly data: ReportInput['data'];
+  readonly reference: readonly Column[];
+  readonly current: readonly Column[];
+}
+
+/** The HTML page; Vega (a few hundred milliseconds to load) is imported only when asked for. */
+async function htmlReport(report: DriftReport, context: HtmlContext): Promise<string> {
+  const { renderReport } = await import('../report/render-report.js');
+  const distributions = columnDistributions(context.reference, context.current);
+  return renderReport({
+    title: context.title,
+    method: report.method,
+    evaluatedAt: new Date().toISOString(),
+    data: context.data,
+    datasetDrift: report.dataset_drift,
+    shareOfDriftedColumns: report.share_of_drifted_columns,
+    driftedColumns: report.drifted_columns,
+    numberOfColumns: report.number_of_columns,
+    columns: distributions.map((distribution) => ({ name: distribution.name, report: report.columns[distribution.name]!, distribution })),
+  });
+}
+
+/** Write to --output, or hand the text back for stdout. */
+async function emit(report: DriftReport, text: string, outputPath: string | undefined): Promise<DriftCommandResult> {
+  if (outputPath === undefined) return { report, output: text };
+  try {
+    await writeFile(outputPath, text);
+  } catch (err) {
+    throw new InputError(`--output ${outputPath}: cannot write: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return { report, output: '', notice: `wrote ${outputPath} (${Buffer.byteLength(text)} bytes)` };
 }
 
 const HELP = 'ml-service drift --help';
@@ -61,6 +111,7 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
           categorical: { type: 'string', default: '' },
           'min-rows': { type: 'string', default: '1' },
           format: { type: 'string', default: 'json' },
+          output: { type: 'string' },
           'model-dir': { type: 'string' },
         },
         strict: true,
@@ -83,15 +134,17 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
   if (!values.current) throw new InputError(`--current is required (see ${HELP})`);
   if (values.method !== 'robust' && values.method !== 'evidently')
     throw new InputError(`--method must be robust or evidently, got ${JSON.stringify(values.method)}`);
-  if (values.format !== 'json' && values.format !== 'table')
-    throw new InputError(`--format must be json or table, got ${JSON.stringify(values.format)}`);
+  if (values.format !== 'json' && values.format !== 'table' && values.format !== 'html')
+    throw new InputError(`--format must be json, table or html, got ${JSON.stringify(values.format)}`);
+  if (values.output === '') throw new InputError(`--output must name a file (see ${HELP})`);
   const minRows = Number(values['min-rows']);
   if (!Number.isInteger(minRows) || minRows < 1)
     throw new InputError(`--min-rows must be a positive integer, got ${JSON.stringify(values['min-rows'])}`);
   const method = values.method as DriftMethod;
   const options = { method, minRows };
-  const format = values.format as 'json' | 'table';
-  if (modelDir !== undefined) return modelDirDrift(modelDir, values.current, options, format);
+  const format = values.format as Format;
+  const outputPath = values.output;
+  if (modelDir !== undefined) return modelDirDrift(modelDir, values.current, options, format, outputPath);
 
   const [reference, current] = await Promise.all([readCsvTable(values.reference!), readCsvTable(values.current)]);
   const categorical = new Set(
@@ -107,7 +160,22 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
   const { referenceColumns, currentColumns } = alignColumns(reference, current, categorical);
 
   const report = evaluateDrift(prepareReference(referenceColumns, options), currentColumns, options);
-  return { report, output: format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report) };
+  const text =
+    format === 'html'
+      ? await htmlReport(report, {
+          title: `${basename(reference.path)} vs ${basename(current.path)}`,
+          data: [
+            { label: 'Reference', value: `${reference.path} (${reference.lines.length} rows)` },
+            { label: 'Current', value: `${current.path} (${current.lines.length} rows)` },
+            { label: 'Minimum rows per column', value: String(minRows) },
+          ],
+          reference: referenceColumns,
+          current: currentColumns,
+        })
+      : format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : formatTable(report);
+  return emit(report, text, outputPath);
 }
 
 /** One feature's fleet bins with the current file's counts in them (the "bins" output of --model-dir). */
@@ -137,7 +205,8 @@ async function modelDirDrift(
   dir: string,
   currentPath: string,
   options: { method: DriftMethod; minRows: number },
-  format: 'json' | 'table',
+  format: Format,
+  outputPath: string | undefined,
 ): Promise<DriftCommandResult> {
   let schema: FeatureSchema;
   let referenceColumns: readonly Float64Array[];
@@ -164,11 +233,23 @@ async function modelDirDrift(
   const report = evaluateDrift(prepareReference(referenceAligned, options), currentColumns, options);
   const bins = referenceBins(reference);
   const binsReport = Object.fromEntries(bins.map((feature, f) => [feature.name, binsOf(feature, currentColumns[f]!.values)]));
-  const output =
-    format === 'json'
-      ? `${JSON.stringify({ model_name: schema.file.name, model_version: schema.file.version, ...report, bins: binsReport }, null, 2)}\n`
-      : formatTable(report) + formatBins(binsReport);
-  return { report, output };
+  const text =
+    format === 'html'
+      ? await htmlReport(report, {
+          title: `${schema.file.name}@${schema.file.version}`,
+          data: [
+            { label: 'Model', value: `${schema.file.name}@${schema.file.version} (${dir})` },
+            { label: 'Reference', value: `${join(dir, 'reference.csv')} (${reference[0]?.values.length ?? 0} rows)` },
+            { label: 'Current', value: `${current.path} (${current.lines.length} rows, read as the service reads requests)` },
+            { label: 'Minimum rows per column', value: String(options.minRows) },
+          ],
+          reference: referenceAligned,
+          current: currentColumns,
+        })
+      : format === 'json'
+        ? `${JSON.stringify({ model_name: schema.file.name, model_version: schema.file.version, ...report, bins: binsReport }, null, 2)}\n`
+        : formatTable(report) + formatBins(binsReport);
+  return emit(report, text, outputPath);
 }
 
 /** The current file's columns in schema order, read as the service reads a request. */

@@ -37,7 +37,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 2;
   }
   try {
-    process.stdout.write((await runDriftCommand(argv.slice(commandAt + 1))).output);
+    const result = await runDriftCommand(argv.slice(commandAt + 1));
+    process.stdout.write(result.output);
+    if (result.notice !== undefined) process.stderr.write(`ml-service drift: ${result.notice}\n`);
     return 0;
   } catch (err) {
     if (!(err instanceof InputError)) throw err;

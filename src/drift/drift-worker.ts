@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { prepareModelDistributions, type ModelDistributions } from './distributions.js';
 import { prepareModel, type ModelDriftOptions, type ModelReference, type PreparedModel } from './model-drift.js';
 import type { WindowSnapshot } from './window.js';
 
@@ -16,18 +17,25 @@ export interface EvaluateRequest {
   readonly key: string;
   readonly snapshot: WindowSnapshot;
 }
+/**
+ * The report and, for the HTML report, the distributions of the same snapshot (drift/distributions.ts):
+ * measured here so that the charts show the rows the tests compared.
+ */
 export type EvaluateResponse =
-  { readonly id: number; readonly report: ReturnType<PreparedModel['evaluate']> } | { readonly id: number; readonly error: string };
+  | { readonly id: number; readonly report: ReturnType<PreparedModel['evaluate']>; readonly distributions: ModelDistributions }
+  | { readonly id: number; readonly error: string };
 
 const init = workerData as WorkerInit;
 const prepared = new Map(init.references.map((r) => [r.key, prepareModel(r, init.options)]));
+const distributions = new Map(init.references.map((r) => [r.key, prepareModelDistributions(r)]));
 
 parentPort!.on('message', (request: EvaluateRequest) => {
   let response: EvaluateResponse;
   try {
     const model = prepared.get(request.key);
     if (!model) throw new Error(`no reference prepared for ${request.key}`);
-    response = { id: request.id, report: model.evaluate(request.snapshot) };
+    const report = model.evaluate(request.snapshot);
+    response = { id: request.id, report, distributions: distributions.get(request.key)!.measure(request.snapshot) };
   } catch (err) {
     response = { id: request.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { EvaluateRequest, EvaluateResponse, WorkerInit } from './drift-worker.js';
+import type { ModelDistributions } from './distributions.js';
 import type { ModelDriftOptions, ModelDriftReport, ModelReference } from './model-drift.js';
 import type { DriftWindow } from './window.js';
 
@@ -16,8 +17,11 @@ export type DriftWorkerThread = Pick<Worker, 'postMessage' | 'on' | 'terminate' 
 export interface DriftJobOptions extends ModelDriftOptions {
   readonly models: readonly MonitoredModel[];
   readonly intervalMs: number;
-  /** Each new report (app.ts publishes it as gauges and keeps it for GET /drift). */
-  readonly onReport: (report: ModelDriftReport) => void;
+  /**
+   * Each new report (app.ts publishes it as gauges and keeps it for GET /drift), with the
+   * distributions of the same window (for the HTML report) when the worker measured them.
+   */
+  readonly onReport: (report: ModelDriftReport, distributions?: ModelDistributions) => void;
   /**
    * Every scheduled evaluation of a model, with its outcome (counted as a metric). An evaluation
    * cut short by close() has no outcome: shutting down is not a failure.
@@ -60,7 +64,7 @@ function startDriftWorker(workerData: WorkerInit): Worker {
 }
 
 type Evaluation =
-  | { readonly status: 'done'; readonly report: ModelDriftReport }
+  | { readonly status: 'done'; readonly report: ModelDriftReport; readonly distributions?: ModelDistributions }
   | { readonly status: 'failed'; readonly message: string }
   | { readonly status: 'cancelled' };
 
@@ -105,7 +109,9 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
     slot.thread.unref();
     slot.thread.on('message', (response: EvaluateResponse) => {
       slot.pending.get(response.id)?.(
-        'error' in response ? { status: 'failed', message: response.error } : { status: 'done', report: response.report },
+        'error' in response
+          ? { status: 'failed', message: response.error }
+          : { status: 'done', report: response.report, distributions: response.distributions },
       );
     });
     // An uncaught exception in the worker: 'error', then 'exit'. The next evaluation starts a new worker.
@@ -156,7 +162,7 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
         if (evaluation.status === 'cancelled') return;
         if (evaluation.status === 'failed') failure = evaluation.message;
         else {
-          onReport(evaluation.report);
+          onReport(evaluation.report, evaluation.distributions);
           onRun(model.reference, 'success');
         }
       } catch (err) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +90,30 @@ describe('ml-service drift (command line)', () => {
     expect(table.stdout).toMatch(/^column\s+type\s+stattest\s+score/);
     expect(table.stdout).toMatch(/^amount .*DRIFT$/m);
     expect(table.stdout).toMatch(/dataset drift: /);
+  });
+
+  it('--format html --output FILE: exit 0, the page in FILE (a chart per column, the drifted one first), one line on stderr, nothing on stdout', () => {
+    const page = join(dir, 'report.html');
+    const run = cli('drift', '--reference', reference, '--current', shifted, '--format', 'html', '--output', page);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`^ml-service drift: wrote ${page.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(\\d+ bytes\\)\n$`));
+    const html = readFileSync(page, 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(HEADER.length);
+    expect(html.match(/<article [^>]*data-column="([^"]+)"/)![1]).toBe('amount');
+    const unwritable = cli(
+      'drift',
+      '--reference',
+      reference,
+      '--current',
+      shifted,
+      '--format',
+      'html',
+      '--output',
+      join(dir, 'none', 'r.html'),
+    );
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toMatch(/^ml-service drift: --output .*: cannot write: ENOENT\n$/);
   });
 
   it('bad input -> exit 2 and one line naming the file, line and column', () => {
