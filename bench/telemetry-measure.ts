@@ -135,6 +135,8 @@ export interface OpenLoopFigures extends OpenLoopResult {
 export interface Diagnosis {
   readonly measureStartEpochMs: number;
   readonly gcPauses: readonly { readonly gc: string; readonly epochMs: number; readonly durationMs: number }[];
+  /** Event-loop stalls of 2 ms or more (bench/gc-monitor.ts). */
+  readonly stalls: readonly { readonly epochMs: number; readonly durationMs: number }[];
   readonly exports: readonly { readonly epochMs: number; readonly spans: number }[];
   readonly cpuSamples: readonly {
     readonly epochMs: number;
@@ -239,9 +241,15 @@ export async function openLoop(
       .split('\n')
       .filter((l) => l.startsWith('{"gc"'))
       .map((l) => JSON.parse(l) as Diagnosis['gcPauses'][number]);
+    const stalls = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{"stall"'))
+      .map((l) => JSON.parse(l) as Diagnosis['stalls'][number]);
     diagnosis = {
       measureStartEpochMs: performance.timeOrigin + wallStart,
       gcPauses,
+      stalls,
       exports: scenario.tracing ? await sink.recentExports() : [],
       cpuSamples: samples,
     };

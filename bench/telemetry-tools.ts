@@ -83,6 +83,19 @@ export async function diagnose(ids: readonly string[], options: TelemetryBenchOp
       console.log(
         `GC pauses ≥ 2 ms in the window: ${[...byKind].map(([k, v]) => `${k} ${v.n}× (max ${v.max.toFixed(1)} ms, total ${v.total.toFixed(0)} ms)`).join(', ') || 'none'}`,
       );
+      // Event-loop stalls: those that end within 20 ms before an export reaches the collector are
+      // put down to the export (its serialisation and send run just before it arrives).
+      const stalls = d.stalls.filter((s) => s.epochMs >= t0 && s.epochMs <= windowEnd);
+      const nearExport = stalls.filter((s) =>
+        exports.some((e) => e.epochMs >= s.epochMs + s.durationMs - 1 && e.epochMs <= s.epochMs + s.durationMs + 20),
+      );
+      const worst = (list: readonly { durationMs: number }[]) =>
+        list.length ? Math.max(...list.map((s) => s.durationMs)).toFixed(1) : '-';
+      console.log(
+        `Event-loop stalls ≥ 2 ms in the window: ${stalls.length} (worst ${worst(stalls)} ms); ` +
+          `ending within 20 ms before an export arrived: ${nearExport.length} (worst ${worst(nearExport)} ms); ` +
+          `exports in the window: ${exports.filter((e) => e.epochMs >= t0).length}`,
+      );
       // Clusters of slow requests: a stall delays every request scheduled during it.
       const slow = [...o.slowest].filter((r) => r.latencyMs > 10).sort((a, b) => a.scheduledEpochMs - b.scheduledEpochMs);
       const clusters: { start: number; end: number; n: number; max: number; lag: number }[] = [];
