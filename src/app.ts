@@ -226,13 +226,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       app.addHook('preClose', async () => void grpc.shutdown());
       app.addHook('onClose', async () => grpc.shutdown());
     }
-    installHttpTelemetry(app, metrics);
     // While draining, close each kept-alive connection after its response: clients reconnect to
     // another replica, and in-flight requests do not hold the process for the keep-alive timeout.
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      if (readiness.draining) reply.header('connection', 'close');
-      done(null, payload);
-    });
+    installHttpTelemetry(app, metrics, () => readiness.draining);
     app.setErrorHandler(errors.handler);
     app.setNotFoundHandler(errors.notFound);
 

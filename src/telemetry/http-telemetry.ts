@@ -18,11 +18,14 @@ const METHODS: ReadonlySet<string> = new Set(KNOWN_HTTP_METHODS);
 
 /**
  * Request id echoed on every response, and http_server_request_duration_seconds by method,
- * route template (never the raw URL) and status code, from one onResponse hook.
+ * route template (never the raw URL) and status code, from one onResponse hook. `closing()`: true
+ * while the service drains; each response then asks its client to close the connection (the same
+ * onSend hook: one hook per response, not two).
  */
-export function installHttpTelemetry(app: FastifyInstance, metrics: Metrics | undefined): void {
+export function installHttpTelemetry(app: FastifyInstance, metrics: Metrics | undefined, closing: () => boolean = () => false): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    if (closing()) reply.header('connection', 'close');
     done(null, payload);
   });
   if (!metrics) return;

@@ -170,8 +170,11 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
         // recorded on our own spans.
         recordExceptions: false,
         ignorePaths: ({ url }: { url: string }) => UNTRACED_PATHS.has(pathOf(url)),
-        // Semantic-convention span name: "{method} {route}".
-        requestHook: (span, request) => span.updateName(`${request.method} ${request.routeOptions.url ?? ''}`.trim()),
+        // Semantic-convention span name: "{method} {route}"; an unsampled request's span is never
+        // exported, so it is not worth a string.
+        requestHook: (span, request) => {
+          if (span.isRecording()) span.updateName(`${request.method} ${request.routeOptions.url ?? ''}`.trim());
+        },
       }),
     );
   }
