@@ -166,8 +166,12 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
     return { unsupported: `node mode ${modes.find((m) => m !== 'LEAF' && m !== 'BRANCH_LEQ')} (only BRANCH_LEQ and LEAF are compiled)` };
 
   // Node (tree, id) -> position; branch positions and leaf positions numbered separately.
-  const position = new Map<string, number>();
-  const key = (tree: number, node: number) => `${tree}:${node}`;
+  const position = new Map<number, number>();
+  // One number per (tree, node): exact while node ids stay below 2^21 and tree ids below 2^31.
+  const key = (tree: number, node: number) => tree * 2 ** 21 + node;
+  const ids = [...nodeIds, ...trueIds, ...falseIds, ...targetNodes];
+  if (ids.some((id) => !(id >= 0 && id < 2 ** 21)) || [...treeIds, ...targetTrees].some((id) => !(id >= 0 && id < 2 ** 31)))
+    return { unsupported: 'a node id outside [0, 2^21) or a tree id outside [0, 2^31)' };
   for (let k = 0; k < n; k++) {
     if (position.has(key(treeIds[k]!, nodeIds[k]!))) return { unsupported: `node ${nodeIds[k]} of tree ${treeIds[k]} is declared twice` };
     position.set(key(treeIds[k]!, nodeIds[k]!), k);
