@@ -46,11 +46,19 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
     env: {},
     readyPath: '/ready',
   });
+  // The same with a tenth of the successful predictions logged (LOG_SUCCESS_SAMPLE_RATIO, see Logs).
+  const sampledLog = await startService({
+    name: 'service, 10 % of successes logged',
+    args: ['--enable-source-maps', `${root}/dist/server.js`],
+    env: { LOG_SUCCESS_SAMPLE_RATIO: '0.1' },
+    readyPath: '/ready',
+  });
 
   const scenarios = [
     { name: 'bare Fastify echo', url: `${echo.url}/echo`, body: singleBody, rows: 1 },
     { name: 'POST /predict (1 row)', url: `${service.url}/predict`, body: singleBody, rows: 1 },
     { name: 'POST /predict/batch (100 rows)', url: `${service.url}/predict/batch`, body: batchBody, rows: 100 },
+    { name: 'POST /predict (1 row), LOG_SUCCESS_SAMPLE_RATIO=0.1', url: `${sampledLog.url}/predict`, body: singleBody, rows: 1 },
   ] as const;
 
   console.log(`warming up (${connections} connections)…`);
@@ -68,6 +76,7 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   }
   await echo.stop();
   await service.stop();
+  await sampledLog.stop();
 
   const summary = scenarios.map((s) => {
     const rs = results.get(s.name)!;
@@ -84,6 +93,26 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
   const ratio = median(
     results.get(scenarios[1].name)!.map((r, i) => r.requestsPerSecond / results.get(scenarios[0].name)![i]!.requestsPerSecond),
   );
+
+  const perRound = (a: string, b: string, rowsA = 1) =>
+    median(results.get(a)!.map((r, i) => (r.requestsPerSecond * rowsA) / results.get(b)![i]!.requestsPerSecond));
+  const sampledRatio = perRound(scenarios[3].name, scenarios[0].name);
+  // Rows per second of 100-row batches over requests per second of single rows (target >= 15).
+  const batchGain = perRound(scenarios[2].name, scenarios[1].name, 100);
+
+  // Startup: spawn to the first 200 of /ready with the embedded model, `npm start`'s flags (tracing
+  // disabled), on core 0 with nothing else running; five runs, the median.
+  const startups: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const s = await startService({
+      name: 'service',
+      args: ['--enable-source-maps', '--import', `${root}/dist/telemetry/instrumentation.js`, `${root}/dist/server.js`],
+      env: {},
+      readyPath: '/ready',
+    });
+    startups.push(s.readyMs);
+    await s.stop();
+  }
 
   // Memory: a fresh service, RSS after 100k and after rssRequests requests.
   const fresh = await startService({
@@ -113,11 +142,20 @@ export async function runCoreBench(options: CoreBenchOptions): Promise<void> {
       errors: s.errors,
     })),
   );
-  console.log(`/predict ÷ bare echo: ${ratio.toFixed(2)} (target ≥ 0.60)`);
+  console.log(`/predict ÷ bare echo: ${ratio.toFixed(2)} (target ≥ 0.60); with LOG_SUCCESS_SAMPLE_RATIO=0.1: ${sampledRatio.toFixed(2)}`);
+  console.log(`/predict/batch rows/s ÷ /predict req/s: ${batchGain.toFixed(1)} (target ≥ 15)`);
+  console.log(
+    `startup to ready: median ${median(startups).toFixed(0)} ms (${startups.map((t) => t.toFixed(0)).join(', ')}; target ≤ 2,000)`,
+  );
+  const growth = rss.length > 2 ? (100 * (rss.at(-1)!.rssMb - rss[1]!.rssMb)) / rss[1]!.rssMb : Number.NaN;
+  console.log(`RSS growth from 100,000 to ${rssRequests.toLocaleString('en')} requests: ${growth.toFixed(1)} % (target ≤ 5 %)`);
   console.log(`RSS: ${rss.map((r) => `${r.requests.toLocaleString('en')} req → ${r.rssMb.toFixed(1)} MB`).join(', ')}`);
 
   await mkdir(`${root}/bench/results`, { recursive: true });
   const file = `${root}/bench/results/core-${new Date().toISOString().replaceAll(':', '-')}.json`;
-  await writeFile(file, JSON.stringify({ rounds, duration, connections, pinned: CAN_PIN, summary, ratio, rss }, null, 2));
+  await writeFile(
+    file,
+    JSON.stringify({ rounds, duration, connections, pinned: CAN_PIN, summary, ratio, sampledRatio, batchGain, startups, rss }, null, 2),
+  );
   console.log(`results written to ${file}`);
 }

@@ -59,6 +59,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'off-import', label: '(2b) telemetry off, --import + OTEL_SDK_DISABLED', instrumentation: true, metrics: false, logs: false },
   { id: 'metrics-logs', label: '(3) metrics + logs', instrumentation: true, metrics: true, logs: true },
   {
+    id: 'metrics-logs-10',
+    label: '(3b) metrics + logs, 10 % of successes logged',
+    instrumentation: true,
+    metrics: true,
+    logs: true,
+    extraEnv: { LOG_SUCCESS_SAMPLE_RATIO: '0.1' },
+  },
+  {
     id: 'full-10',
     label: '(4) metrics + logs + traces 10 %',
     instrumentation: true,
@@ -91,6 +99,15 @@ export const SCENARIOS: readonly Scenario[] = [
     metrics: false,
     logs: false,
     tracing: { ratio: 1, instrumentations: 'fastify', endpoint: live },
+  },
+  // What tracing costs a request that is not sampled: hooks, context, the sampler, promise hooks.
+  {
+    id: 'trace-0',
+    label: 'traces only 0 % (ratio 0: what an unsampled request pays)',
+    instrumentation: true,
+    metrics: false,
+    logs: false,
+    tracing: { ratio: 0, instrumentations: 'fastify', endpoint: live },
   },
   {
     id: 'trace-http-10',
@@ -201,13 +218,6 @@ export const EXPERIMENTS: readonly Scenario[] = [
     label: '(3) metrics + logs, minLength 4096',
     entry: 'log-destination',
     extraEnv: { BENCH_LOG_MIN_LENGTH: '4096' },
-  },
-  // What tracing costs a request that is not sampled: hooks, context, the sampler, promise hooks.
-  {
-    ...byId('trace-10'),
-    id: 'trace-0',
-    label: 'traces only 0 % (ratio 0: the per-request fixed cost)',
-    tracing: { ...byId('trace-10').tracing!, ratio: 0 },
   },
   { ...byId('trace-10'), id: 'trace-1', label: 'traces only 1 %', tracing: { ...byId('trace-10').tracing!, ratio: 0.01 } },
   // Smaller export batches: shorter serialization stalls of the event loop, as many bytes in all.
