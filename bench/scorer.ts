@@ -27,7 +27,7 @@ export interface ScorerBenchOptions {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
-const SIZES = [1, 2, 4, 8, 16, 32, 100] as const;
+const SIZES = [1, 2, 4, 8, 16, 32, 64, 100, 256] as const;
 
 /** Score `calls` requests of `rows` rows each, cycling through the reference; the last outputs. */
 async function scoreCalls(scorer: OnnxScorer, input: Float32Array, width: number, available: number, rows: number, calls: number) {
@@ -48,7 +48,7 @@ export async function runScorerBench(options: ScorerBenchOptions): Promise<void>
   const check = { input, rows: reference.rows };
   const runtime = await loadOnnxModel(`${dir}/model.onnx`, schema, { intraOpThreads: 1, scorer: 'onnxruntime' }, check);
   const fast = await loadOnnxModel(`${dir}/model.onnx`, schema, { intraOpThreads: 1, scorer: 'auto' }, check);
-  // The evaluator itself, whatever the row count (`fast` hands batches over 8 rows to onnxruntime).
+  // The evaluator itself, whatever the row count (`fast` hands larger batches to onnxruntime).
   const js: OnnxScorer =
     fast.engine.small === 'tree-ensemble-js'
       ? {
@@ -70,7 +70,7 @@ export async function runScorerBench(options: ScorerBenchOptions): Promise<void>
     const key = `${name}:${rows}`;
     perCall.set(key, [...(perCall.get(key) ?? []), Number(process.hrtime.bigint() - t0) / 1000 / calls]);
   };
-  // The JavaScript walk scores up to 8 rows per call here; larger sizes time it in calls of 8
+  // The evaluator scores up to TREE_ENSEMBLE_MAX_ROWS rows per call here; larger sizes time it in calls of that many
   // rows (the same work per row) and scale.
   for (const rows of SIZES) {
     for (let w = 0; w < 2; w++) {
@@ -87,7 +87,7 @@ export async function runScorerBench(options: ScorerBenchOptions): Promise<void>
   }
   const loadAfter = loadavg()[0]!.toFixed(2);
 
-  // Same bits: every reference row through both, in calls of up to 8 rows for the evaluator.
+  // Same bits: every reference row through both, in calls of up to TREE_ENSEMBLE_MAX_ROWS rows for the evaluator.
   let differing = 0;
   for (let start = 0; start < reference.rows; start += TREE_ENSEMBLE_MAX_ROWS) {
     const rows = Math.min(TREE_ENSEMBLE_MAX_ROWS, reference.rows - start);
@@ -99,7 +99,7 @@ export async function runScorerBench(options: ScorerBenchOptions): Promise<void>
 
   const us = (name: string, rows: number) => {
     const t = median(perCall.get(`${name}:${rows}`)!);
-    // js at more than 8 rows ran 8 rows per call.
+    // js at more than TREE_ENSEMBLE_MAX_ROWS rows ran that many per call.
     return name === 'js' && rows > TREE_ENSEMBLE_MAX_ROWS ? (t * rows) / TREE_ENSEMBLE_MAX_ROWS : t;
   };
   const lines: string[] = [];

@@ -41,7 +41,7 @@ export const envSchema = z.object({
   DRIFT_WINDOW_SIZE: int(10, 1_000_000).default(1000).describe('Most recent rows per model compared against the reference'),
   DRIFT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60).describe('Seconds between drift evaluations (in a worker thread); a run still going when the next is due is skipped and counted'),
   DRIFT_MIN_ROWS: int(1, 1_000_000).default(100).describe('Fewer window rows than this: features report `insufficient_data` and no drift is decided'),
-  MODEL_SCORER: z.enum(['auto', 'onnxruntime']).default('auto').describe('`auto`: requests of up to 8 rows of a tree-ensemble model are scored by a JavaScript evaluator, used only if it reproduces onnxruntime bit for bit on the reference and edge rows at startup (see Benchmarks); `onnxruntime`: onnxruntime scores everything'),
+  MODEL_SCORER: z.enum(['auto', 'onnxruntime']).default('auto').describe('`auto`: requests of up to 64 rows of a tree-ensemble model are scored by a JavaScript evaluator, used only if it reproduces onnxruntime bit for bit on the reference and edge rows at startup (see Benchmarks); `onnxruntime`: onnxruntime scores everything'),
   ORT_INTRA_OP_THREADS: int(1, 64).default(1).describe('onnxruntime threads per inference; more spin on other cores for small tabular models'),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(15_000).describe('Whole shutdown budget: drain delay + closing the listener and finishing in-flight requests + span flush; must hold the first two stages plus 1000 ms'),
   DRAIN_DELAY_MS: int(0, 600_000).default(5000).describe('On SIGTERM, keep serving this long with `/ready` at 503 and `Connection: close` before closing the listener, so a load balancer stops routing here first (SIGINT skips it)'),

@@ -38,10 +38,11 @@ export interface OnnxOptions {
 
 /**
  * Up to this many rows, the JavaScript evaluator; above, onnxruntime. Measured on the embedded
- * model (150 trees; `npm run bench -- --only scorer`): onnxruntime's run costs ~20 µs plus ~2.5 µs
- * per row, the JavaScript walk 3-5 µs per row, so they cross near 8 rows.
+ * model (150 trees of depth 4; `npm run bench -- --only scorer`): onnxruntime's run costs ~25 µs
+ * plus ~3.7 µs per row, the evaluator's perfect-tree descent ~4 µs per row, so they cross near
+ * 100 rows; 64 leaves a margin for other machines (past the crossing both cost about the same).
  */
-export const TREE_ENSEMBLE_MAX_ROWS = 8;
+export const TREE_ENSEMBLE_MAX_ROWS = 64;
 
 /** Encoded rows the scorers are compared on (the model's reference rows). */
 export interface ScorerCheckRows {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGED_MODELS_DIR } from '../../../src/config/index.js';
 import { loadModelRegistry, type LoadedModel, type ModelRegistry } from '../../../src/model/index.js';
 import { onnxModelProto, readOnnxGraph, type GraphNode, type OnnxGraph } from '../../../src/model/onnx-graph.js';
-import { TREE_ENSEMBLE_MAX_ROWS } from '../../../src/model/onnx-model.js';
+import { loadOnnxModel, TREE_ENSEMBLE_MAX_ROWS } from '../../../src/model/onnx-model.js';
 import { compileTreeEnsemble, edgeRows, LOGISTIC_KERNELS, mlasLogistic, type TreeEnsemble } from '../../../src/model/tree-ensemble.js';
 
 const MODEL = join(PACKAGED_MODELS_DIR, 'fraud-detection', 'v1.0', 'model.onnx');
@@ -40,6 +41,7 @@ describe('the JavaScript tree-ensemble evaluator', () => {
     expect(fast.scorer.engine).toEqual({ small: 'tree-ensemble-js' });
     expect(slow.scorer.engine).toEqual({ small: 'onnxruntime', reason: 'MODEL_SCORER=onnxruntime' });
     expect(ensemble.trees).toBe(150);
+    expect(ensemble.layout).toBe('perfect');
     // The reference predictions (the prediction-drift baseline) are the same bits either way.
     expect(bits(fast.referencePredictions)).toEqual(bits(slow.referencePredictions));
   });
@@ -181,5 +183,56 @@ describe('compileTreeEnsemble refuses what it does not reproduce, saying why', (
   ] as [string, (g: OnnxGraph) => OnnxGraph, RegExp, string][])('%s', (_, make, reason, output) => {
     const compiled = compileTreeEnsemble(make(graph), 'features', output);
     expect('unsupported' in compiled && compiled.unsupported).toMatch(reason);
+  });
+});
+
+describe('a model that sends missing values the true way', () => {
+  it('is walked by its links instead of the perfect-tree layout, and still scores NaN like onnxruntime', async () => {
+    const graph = readOnnxGraph(await readFile(MODEL));
+    const [trees, sigmoid] = graph.nodes as [GraphNode, GraphNode];
+    const attributes = new Map(trees.attributes);
+    attributes.set(
+      'nodes_missing_value_tracks_true',
+      (attributes.get('nodes_missing_value_tracks_true') as number[]).map(() => 1),
+    );
+    const walked = compileTreeEnsemble({ ...graph, nodes: [{ ...trees, attributes }, sigmoid] }, 'features', 'probability');
+    expect('ensemble' in walked && walked.ensemble.layout).toBe('walk');
+    // The embedded model with nodes_missing_value_tracks_true = 1 on every node, written back with
+    // the same proto: onnxruntime now sends NaN the true way at every branch.
+    const proto = onnxModelProto();
+    const message = proto.toObject(proto.decode(await readFile(MODEL)), { longs: Number }) as {
+      graph: { node: { attribute: { name: string; ints?: number[] }[] }[] };
+    };
+    const tracks = message.graph.node[0]!.attribute.find((a) => a.name === 'nodes_missing_value_tracks_true')!;
+    tracks.ints = tracks.ints!.map(() => 1);
+    const dir = await mkdtemp(join(tmpdir(), 'tree-ensemble-'));
+    try {
+      const path = join(dir, 'model.onnx');
+      await writeFile(path, proto.encode(proto.fromObject(message)).finish());
+      const registry = await loadModelRegistry(PACKAGED_MODELS_DIR, { intraOpThreads: 1 });
+      const model = registry.get('fraud-detection', 'v1.0')!;
+      const check = { input: new Float32Array(model.reference.rows * model.schema.width), rows: model.reference.rows };
+      const width = model.schema.width;
+      for (let r = 0; r < check.rows; r++) for (let c = 0; c < width; c++) check.input[r * width + c] = ((r * 31 + c * 7) % 97) - 20;
+      const fast = await loadOnnxModel(path, model.schema, { intraOpThreads: 1 }, check);
+      const slow = await loadOnnxModel(path, model.schema, { intraOpThreads: 1, scorer: 'onnxruntime' }, check);
+      expect(fast.engine).toEqual({ small: 'tree-ensemble-js' });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.constant(Number.NaN), fc.float({ min: -50, max: 500, noNaN: true })), {
+            minLength: width,
+            maxLength: width,
+          }),
+          async (values) => {
+            const input = Float32Array.from(values);
+            expect(bits(fast.score(input, 1) as Float32Array)).toEqual(bits(await slow.score(input, 1)));
+          },
+        ),
+        { numRuns: 300 },
+      );
+      await Promise.all([fast.release(), slow.release(), registry.close()]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
