@@ -1,6 +1,6 @@
 /** The study's markdown tables: rates with 95 % Wilson intervals, one row per scenario. */
 import { formatRate } from './wilson.js';
-import { targetHits, type StudyCell } from './study.js';
+import { targetHits, type StudyCell, type WindowOutcome } from './study.js';
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const rule = (n: number) => row(Array.from({ length: n }, () => '---'));
@@ -53,7 +53,7 @@ export function signalTable(cells: readonly StudyCell[], size: number): string {
     const o = cell.outcomes['tolerance'];
     if (!o) continue;
     const f = cell.scenario.feature;
-    const hits = (pick: (x: (typeof o)[number]) => readonly string[]) => (f ? o.filter((x) => pick(x).includes(f)).length : 0);
+    const hits = (pick: (x: WindowOutcome) => readonly string[]) => (f ? o.filter((x) => pick(x).includes(f)).length : 0);
     lines.push(
       row([
         cell.scenario.name,
