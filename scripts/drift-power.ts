@@ -102,7 +102,8 @@ for (const size of sizes) {
   out.push('', `### Shifts at ${size.toLocaleString('en')} rows (${shiftWindows} windows each)`, '', powerTable(cells, methods, size));
 }
 if (methods.includes('tolerance')) {
-  for (const size of sizes) out.push('', `### Tolerance method: which signal fired, ${size.toLocaleString('en')} rows`, '', signalTable(cells, size));
+  for (const size of sizes)
+    out.push('', `### Tolerance method: which signal fired, ${size.toLocaleString('en')} rows`, '', signalTable(cells, size));
 }
 out.push('', '### Evaluation time (12 features, this process)', '', timingTable(cells, methods));
 if (mdsWindows > 0 && methods.includes('tolerance')) {

@@ -48,7 +48,13 @@ export const SHIFT_FAMILIES: readonly ShiftFamily[] = [
     label: (x) => `${Math.round(x * 100)} % +1`,
   },
   { feature: 'account_age_days', unit: 'scale factor', grid: factors, shift: (x) => scale('account_age_days', x), label: times },
-  { feature: 'ratio_to_median_purchase', unit: 'scale factor', grid: factors, shift: (x) => scale('ratio_to_median_purchase', x), label: times },
+  {
+    feature: 'ratio_to_median_purchase',
+    unit: 'scale factor',
+    grid: factors,
+    shift: (x) => scale('ratio_to_median_purchase', x),
+    label: times,
+  },
   { feature: 'is_online', unit: 'pp of 1s', grid: steps(0.01, 0.3, 0.01), shift: (x) => raiseBinary('is_online', x, 0.85), label: points },
   { feature: 'used_pin', unit: 'pp of 1s', grid: steps(0.01, 0.3, 0.01), shift: (x) => raiseBinary('used_pin', x, 0.6), label: points },
   {

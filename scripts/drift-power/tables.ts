@@ -57,9 +57,24 @@ export function signalTable(cells: readonly StudyCell[], size: number): string {
     lines.push(
       row([
         cell.scenario.name,
-        f ? formatRate(hits((x) => x.distance), o.length) : '',
-        f ? formatRate(hits((x) => x.outlier), o.length) : '',
-        f ? formatRate(hits((x) => x.missing), o.length) : '',
+        f
+          ? formatRate(
+              hits((x) => x.distance),
+              o.length,
+            )
+          : '',
+        f
+          ? formatRate(
+              hits((x) => x.outlier),
+              o.length,
+            )
+          : '',
+        f
+          ? formatRate(
+              hits((x) => x.missing),
+              o.length,
+            )
+          : '',
         formatRate(o.filter((x) => [...x.drifted, ...x.missing].some((name) => name !== f)).length, o.length),
       ]),
     );

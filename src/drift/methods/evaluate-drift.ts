@@ -64,7 +64,8 @@ function resolve(options: DriftOptions): ResolvedOptions {
   const method = options.method ?? 'tolerance';
   if (method !== 'tolerance' && method !== 'robust' && method !== 'evidently')
     throw new RangeError(`unknown drift method ${JSON.stringify(method)}`);
-  const minRows = options.minRows ?? (method === 'evidently' ? 1 : method === 'robust' ? ROBUST_DEFAULTS.minRows : TOLERANCE_DEFAULTS.minRows);
+  const minRows =
+    options.minRows ?? (method === 'evidently' ? 1 : method === 'robust' ? ROBUST_DEFAULTS.minRows : TOLERANCE_DEFAULTS.minRows);
   if (!Number.isInteger(minRows) || minRows < 1) throw new RangeError(`minRows must be a positive integer, got ${minRows}`);
   const driftShare = options.driftShare ?? (method === 'evidently' ? EVIDENTLY_DRIFT_SHARE : undefined);
   if (driftShare !== undefined && !(driftShare > 0 && driftShare <= 1))
@@ -130,15 +131,15 @@ export function evaluateDrift(prepared: PreparedReference, current: Dataset, opt
           o.tolerance.alpha,
         )
       : o.method === 'evidently'
-      ? pairs.map((p) =>
-          p.kind === 'numerical' ? evidentlyNumerical(p.ref, p.cur, o.minRows) : evidentlyCategorical(p.ref, p.cur, o.minRows),
-        )
-      : robustReports(
-          pairs.map((p) =>
-            p.kind === 'numerical' ? robustNumerical(p.ref, p.cur, o.minRows) : robustCategorical(p.ref, p.cur, o.minRows),
-          ),
-          o,
-        );
+        ? pairs.map((p) =>
+            p.kind === 'numerical' ? evidentlyNumerical(p.ref, p.cur, o.minRows) : evidentlyCategorical(p.ref, p.cur, o.minRows),
+          )
+        : robustReports(
+            pairs.map((p) =>
+              p.kind === 'numerical' ? robustNumerical(p.ref, p.cur, o.minRows) : robustCategorical(p.ref, p.cur, o.minRows),
+            ),
+            o,
+          );
 
   const names = prepared.columns.map((c) => c.name);
   const drifted = names.filter((_, k) => reports[k]!.drifted);

@@ -141,8 +141,14 @@ export function tolerancePartial(ref: PreparedColumn, cur: CurrentColumn, settin
     if (canCompute) {
       const keep: number[] = [];
       for (let code = 0; code < cur.counts.length; code++) if (refCounts[code]! > 0 || cur.counts[code]! > 0) keep.push(code);
-      const refShares = fillZeroShares(Float64Array.from(keep, (code) => refCounts[code]! / nonMissing(ref)), PSI_ZERO_FILL);
-      const curShares = fillZeroShares(Float64Array.from(keep, (code) => cur.counts[code]! / nonMissing(cur)), PSI_ZERO_FILL);
+      const refShares = fillZeroShares(
+        Float64Array.from(keep, (code) => refCounts[code]! / nonMissing(ref)),
+        PSI_ZERO_FILL,
+      );
+      const curShares = fillZeroShares(
+        Float64Array.from(keep, (code) => cur.counts[code]! / nonMissing(cur)),
+        PSI_ZERO_FILL,
+      );
       psiValue = psi(refShares, curShares);
     }
   }
@@ -151,9 +157,7 @@ export function tolerancePartial(ref: PreparedColumn, cur: CurrentColumn, settin
   signals.push({
     signal: 'missing',
     test: MISSING_SHARE,
-    result: missingTestable
-      ? shareExcessTest(ref.missing, ref.rows, cur.missing, cur.rows, missingTolerance)
-      : notTested(missingTolerance),
+    result: missingTestable ? shareExcessTest(ref.missing, ref.rows, cur.missing, cur.rows, missingTolerance) : notTested(missingTolerance),
     tested: missingTestable,
   });
   return { ref, cur, status, reasons, signals, psi: psiValue, outlierRatio };
@@ -223,7 +227,9 @@ export function toleranceReports(partials: readonly TolerancePartial[], alpha: n
       effect,
       tolerance: distribution.s.result.tolerance,
       effect_lower_bound:
-        p.ref.kind === 'numerical' ? ksLowerBound(effect, nEff, simultaneous) : tvLowerBound(effect, nEff, presentCategories(p), simultaneous),
+        p.ref.kind === 'numerical'
+          ? ksLowerBound(effect, nEff, simultaneous)
+          : tvLowerBound(effect, nEff, presentCategories(p), simultaneous),
       ...(p.outlierRatio !== null && p.ref.kind === 'numerical'
         ? { outlier_ratio: p.outlierRatio, reference_outlier_ratio: p.ref.sorted.length > 0 ? p.ref.outliers / p.ref.sorted.length : 0 }
         : {}),

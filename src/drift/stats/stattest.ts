@@ -9,16 +9,7 @@
  * the tolerance method's minimum-effect tests (ours: Evidently has none).
  */
 export type StatTestName =
-  | 'ks'
-  | 'wasserstein'
-  | 'jensenshannon'
-  | 'chisquare'
-  | 'z'
-  | 'psi'
-  | 'ks_excess'
-  | 'tv_excess'
-  | 'outlier_share'
-  | 'missing_share';
+  'ks' | 'wasserstein' | 'jensenshannon' | 'chisquare' | 'z' | 'psi' | 'ks_excess' | 'tv_excess' | 'outlier_share' | 'missing_share';
 
 /**
  * `p_below`: drift when the p-value is below the threshold (significance test);

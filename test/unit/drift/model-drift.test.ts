@@ -62,7 +62,10 @@ describe("the model's drift tolerances (schema.json `drift`)", () => {
 
     const lenient: EncodedLayout = {
       ...LAYOUT,
-      features: [{ ...LAYOUT.features[0]!, drift: { tolerance: 0.4, missing_tolerance: 0.1, outlier_tolerance: 0.5 } }, LAYOUT.features[1]!],
+      features: [
+        { ...LAYOUT.features[0]!, drift: { tolerance: 0.4, missing_tolerance: 0.1, outlier_tolerance: 0.5 } },
+        LAYOUT.features[1]!,
+      ],
     };
     const reference = modelReference(sample(lenient));
     expect(reference.tolerances).toEqual({ amount: { tolerance: 0.4, missingTolerance: 0.1, outlierTolerance: 0.5 } });
