@@ -33,7 +33,7 @@
 import { rightClosedCounts, upperBound, lowerBound } from '../stats/binning.js';
 import { holm } from '../stats/holm.js';
 import { KS_EXCESS, effectiveSize, ksExcessTest, ksLowerBound, type ExcessTestResult } from '../stats/ks-excess.js';
-import { PSI, PSI_ZERO_FILL, fillZeroShares, psi, shares } from '../stats/psi.js';
+import { PSI_ZERO_FILL, fillZeroShares, psi, shares } from '../stats/psi.js';
 import { MISSING_SHARE, OUTLIER_SHARE, shareExcessTest } from '../stats/share-excess.js';
 import type { StatTestMetadata } from '../stats/stattest.js';
 import { TV_EXCESS, tvExcessTest, tvLowerBound } from '../stats/tv-excess.js';
@@ -206,14 +206,14 @@ export function toleranceReports(partials: readonly TolerancePartial[], alpha: n
       threshold: alpha,
       drifted: o.drifted,
     }));
-    const tests = [...valueTests, { test: PSI, statistic: p.psi, pValue: null, threshold: PSI.defaultThreshold, drifted: false }];
     const drifted = distribution.drifted || (outlier?.drifted ?? false);
     const report = buildColumnReport({
       ref: p.ref,
       cur: p.cur,
       status: p.status,
       reasons: p.reasons,
-      tests,
+      // PSI is in the report (`psi`) but not in `tests`: those are the tests `drifted` is made of.
+      tests: valueTests,
       pValueRaw: distribution.s.result.pValue,
       drifted,
       psi: p.psi,

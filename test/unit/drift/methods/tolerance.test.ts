@@ -35,7 +35,7 @@ describe('the tolerance method', () => {
     const x = report.columns['x']!;
     expect(x).toMatchObject({ stattest: 'ks_excess', tolerance: TOLERANCE_DEFAULTS.tolerance, effect_lower_bound: 0, outlier_ratio: 0.02 });
     expect(x.effect).toBeLessThan(0.01);
-    expect(x.tests.map((t) => t.stattest)).toEqual(['ks_excess', 'outlier_share', 'psi']);
+    expect(x.tests.map((t) => t.stattest)).toEqual(['ks_excess', 'outlier_share']);
     expect(x.tests[0]).toMatchObject({ tolerance: 0.03, threshold: 0.05, direction: 'p_below', drifted: false });
     expect(x.missing_test).toMatchObject({ stattest: 'missing_share', statistic: 0, tolerance: 0.02, drifted: false });
     expect(report.columns['c']).toMatchObject({ stattest: 'tv_excess', effect: 0 });
