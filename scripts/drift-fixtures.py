@@ -10,7 +10,8 @@
 
 The expected values come from numpy and scipy themselves (ks_2samp, wasserstein_distance,
 jensenshannon, chi2_contingency, chisquare, norm, kstwo, special.*, histogram_bin_edges,
-histogram, quantile, false_discovery_control). The TypeScript tests in test/unit/drift/ read the
+histogram, quantile, false_discovery_control, chi2.sf/isf, kolmogi); Holm's adjustment is
+computed with numpy (statsmodels is not installed here). The TypeScript tests in test/unit/drift/ read the
 same inputs from the fixtures and must agree to 1e-9 relative (1e-12 absolute near 0).
 
 Evidently itself cannot be installed here (PyPI is unreachable from this machine and CI), so
@@ -563,6 +564,70 @@ def robust_fixture():
     return {"generated_by": GENERATED_BY, "description": "The robust method re-implemented in numpy/scipy: ks_2samp / chi2_contingency, PSI on reference deciles (or categories) with a 1e-4 fill, Benjamini-Hochberg over columns with status ok, drift when adjusted p < 0.05 and PSI >= 0.1", "datasets": datasets}
 
 
+# -- the tolerance method's minimum-effect tests -----------------------------------------------
+
+def holm_numpy(ps):
+    """Holm's step-down adjusted p-values in numpy (statsmodels multipletests(method="holm")'s rule):
+    sort ascending, multiply the i-th smallest (from 0) by m - i, running maximum, clip to 1."""
+    ps = np.asarray(ps, dtype=np.float64)
+    m = len(ps)
+    order = np.argsort(ps, kind="stable")
+    adjusted_sorted = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * ps[order]))
+    out = np.empty(m)
+    out[order] = adjusted_sorted
+    return out
+
+
+def tolerance_fixture():
+    """KS and total-variation distances above a tolerance, share excess, Holm: src/drift/stats/
+    ks-excess.ts, tv-excess.ts, share-excess.ts, holm.ts."""
+    rng = np.random.default_rng(20261202)
+    ks_cases = []
+    for n1, n2, shift, scale, tol in [(200, 150, 0.0, 100, 0.0), (500, 400, 0.3, 100, 0.05), (5000, 1000, 0.25, 100, 0.03),
+                                      (5000, 10000, 0.2, 100, 0.03), (300, 300, 1.0, 10, 0.2), (1000, 1000, 0.0, 1, 0.01),
+                                      (2000, 700, 0.15, 100, 0.1)]:
+        a = quantized(rng.normal(0, 1, n1), scale)
+        b = quantized(rng.normal(shift, 1, n2), scale)
+        av, bv = np.array(a) / scale, np.array(b) / scale
+        d = stats.ks_2samp(av, bv).statistic
+        n_eff = n1 * n2 / (n1 + n2)
+        p = special.kolmogorov((d - tol) * math.sqrt(n_eff)) if d > tol else 1.0
+        ks_cases.append({"a": sample(a, scale), "b": sample(b, scale), "tolerance": tol, "statistic": num(d), "pvalue": num(p)})
+    kolmogi = [{"p": num(p), "x": num(special.kolmogi(p))} for p in [0.5, 0.05, 0.01, 0.05 / 34, 1e-6]]
+
+    tv_cases = []
+    for ref, cur, tol in [([220, 140, 140, 120, 120, 80, 60, 50, 70], [120, 140, 140, 120, 220, 80, 60, 50, 70], 0.03),
+                          ([460, 440, 100], [4600, 4400, 1000], 0.03), ([50, 30, 20], [20, 30, 50], 0.1),
+                          ([1000, 0, 5], [900, 40, 0], 0.01), ([7, 3], [3, 7], 0.0), ([400, 600], [450, 550], 0.2)]:
+        r = np.array(ref, dtype=np.float64)
+        c = np.array(cur, dtype=np.float64)
+        keep = (r > 0) | (c > 0)
+        tv = 0.5 * np.abs(r[keep] / r.sum() - c[keep] / c.sum()).sum()
+        n_eff = r.sum() * c.sum() / (r.sum() + c.sum())
+        k = int(keep.sum())
+        p = stats.chi2.sf(4 * n_eff * (tv - tol) ** 2, k - 1) if tv > tol and k > 1 else 1.0
+        tv_cases.append({"reference": ref, "current": cur, "tolerance": tol, "statistic": num(tv), "pvalue": num(p)})
+    chi2_isf = [{"df": df, "p": num(p), "x": num(stats.chi2.isf(p, df))} for df, p in [(1, 0.05), (2, 0.05 / 34), (8, 0.05 / 34), (8, 0.001), (20, 0.5)]]
+
+    share_cases = []
+    for x1, n1, x2, n2, tol in [(0, 5000, 50, 1000, 0.02), (0, 5000, 0, 1000, 0.02), (98, 5000, 349, 10000, 0.0025),
+                                (50, 5000, 12, 1000, 0.0025), (10, 100, 30, 100, 0.05), (0, 10, 10, 10, 0.5)]:
+        p1, p2 = x1 / n1, x2 / n2
+        d = p2 - p1
+        se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        p = stats.norm.sf((d - tol) / se) if se > 0 else (0.0 if d > tol else 1.0)
+        share_cases.append({"x_ref": x1, "n_ref": n1, "x_cur": x2, "n_cur": n2, "tolerance": tol, "statistic": num(d), "pvalue": num(p)})
+
+    holm_cases = []
+    for ps in [[0.01, 0.04, 0.03, 0.2], [0.5], [0.001, 0.001, 0.002], list(rng.uniform(0, 1, 20)),
+               list(rng.uniform(0, 0.01, 12)) + list(rng.uniform(0, 1, 8)), [1.0, 0.0, 0.049, 0.051], [0.02, 0.02, 0.02, 0.02]]:
+        holm_cases.append({"pvalues": [num(p) for p in ps], "adjusted": [num(v) for v in holm_numpy(ps)]})
+
+    return {"generated_by": GENERATED_BY,
+            "description": "Minimum-effect tests: KS distance above a tolerance (scipy.stats.ks_2samp statistic, scipy.special.kolmogorov of the excess times sqrt(n1 n2 / (n1 + n2))); total variation above a tolerance (scipy.stats.chi2.sf(4 n_eff excess^2, k - 1)); one-sided Wald share excess (scipy.stats.norm.sf); Holm adjusted p-values (numpy)",
+            "ks_excess": ks_cases, "kolmogi": kolmogi, "tv_excess": tv_cases, "chi2_isf": chi2_isf, "share_excess": share_cases, "holm": holm_cases}
+
+
 # -- main --------------------------------------------------------------------------------------
 
 FIXTURES = {
@@ -576,6 +641,7 @@ FIXTURES = {
     "benjamini-hochberg.json": bh_fixture,
     "evidently-datasets.json": evidently_fixture,
     "robust-datasets.json": robust_fixture,
+    "tolerance.json": tolerance_fixture,
 }
 
 

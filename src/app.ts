@@ -183,6 +183,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
           intervalMs: config.drift.intervalMs,
           method: config.drift.method,
           minRows: config.drift.minRows,
+          ...(config.drift.datasetShare !== undefined && { datasetShare: config.drift.datasetShare }),
           log: app.log,
           ...(metrics && {
             onReport: (report, featureNames) => publishDriftReport(metrics, featureNames, report),

@@ -78,6 +78,7 @@ export function createDriftMonitor(models: readonly LoadedModel[], options: Drif
     intervalMs: options.intervalMs,
     method: options.method,
     minRows: options.minRows,
+    ...(options.datasetShare !== undefined && { datasetShare: options.datasetShare }),
     onReport: (report, distributions) => {
       const key = `${report.model_name}@${report.model_version}`;
       latest.set(key, { report, distributions });

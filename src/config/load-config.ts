@@ -44,6 +44,8 @@ export interface Config {
     readonly windowSize: number;
     readonly intervalMs: number;
     readonly minRows: number;
+    /** DRIFT_DATASET_SHARE; undefined (0 in the environment): the method's default rule. */
+    readonly datasetShare: number | undefined;
   };
   readonly feedback: {
     /** Empty when neither FEEDBACK_KEYS nor FEEDBACK_KEY_FILE is set. */
@@ -120,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSize: e.DRIFT_WINDOW_SIZE,
       intervalMs: Math.round(e.DRIFT_INTERVAL_SECONDS * 1000),
       minRows: e.DRIFT_MIN_ROWS,
+      datasetShare: e.DRIFT_DATASET_SHARE > 0 ? e.DRIFT_DATASET_SHARE : undefined,
     },
     feedback: {
       keys: loadFeedbackKeys(e.FEEDBACK_KEYS, e.FEEDBACK_KEY_FILE),

@@ -8,6 +8,8 @@ export { evaluateDrift, prepareReference } from './methods/evaluate-drift.js';
 export type { DriftOptions, PreparedReference } from './methods/evaluate-drift.js';
 export { EVIDENTLY_DRIFT_SHARE, evidentlyStattest } from './methods/evidently.js';
 export { ROBUST_DEFAULTS } from './methods/robust.js';
+export { TOLERANCE_DEFAULTS } from './methods/tolerance.js';
+export type { ColumnTolerances } from './methods/tolerance.js';
 export { binIndex, binPsi, countBins, createBinCounts, MISSING_BIN, referenceBins, UNSEEN_BIN } from './fleet-bins.js';
 export type { BinCounts, FeatureBins } from './fleet-bins.js';
 export type { ColumnReport, ColumnStatus, DriftMethod, DriftReport, DriftTestReport } from './methods/report.js';

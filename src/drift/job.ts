@@ -84,7 +84,11 @@ export function createDriftJob(options: DriftJobOptions): DriftJob {
   const startWorker = options.startWorker ?? startDriftWorker;
   const init: WorkerInit = {
     references: models.map((m) => ({ ...m.reference, key: keyOf(m.reference) })),
-    options: { method: options.method, minRows: options.minRows },
+    options: {
+      method: options.method,
+      minRows: options.minRows,
+      ...(options.datasetShare !== undefined && { datasetShare: options.datasetShare }),
+    },
   };
   /** The worker new requests go to; undefined until the first run and after it is retired. */
   let current: WorkerSlot | undefined;

@@ -1,5 +1,13 @@
-import { evaluateDrift, prepareReference, type Column, type ColumnReport, type DriftMethod, type DriftReport } from './index.js';
-import type { EncodedLayout, WindowSnapshot } from './window.js';
+import {
+  evaluateDrift,
+  prepareReference,
+  type Column,
+  type ColumnReport,
+  type ColumnTolerances,
+  type DriftMethod,
+  type DriftReport,
+} from './index.js';
+import type { EncodedLayout, FeatureDriftTolerances, WindowSnapshot } from './window.js';
 
 /** What a model's drift is measured against: its reference sample and its own scores of it. */
 export interface ModelReference {
@@ -9,6 +17,8 @@ export interface ModelReference {
   readonly columns: readonly Column[];
   /** The model's scores of the reference rows (prediction drift baseline). */
   readonly scores: Float64Array;
+  /** The tolerance method's per-feature tolerances from schema.json, by feature name (absent: defaults). */
+  readonly tolerances?: Readonly<Record<string, ColumnTolerances>>;
 }
 
 export interface ReferenceSample {
@@ -38,6 +48,18 @@ export function modelReference(sample: ReferenceSample): ModelReference {
         : { name: feature.name, kind: 'categorical', values, categories: feature.categories };
     }),
     scores: Float64Array.from(sample.scores),
+    tolerances: Object.fromEntries(
+      sample.layout.features.flatMap((f) => (f.drift === undefined ? [] : [[f.name, columnTolerances(f.drift)] as const])),
+    ),
+  };
+}
+
+/** schema.json's snake_case tolerances as the drift options name them; unset ones stay unset. */
+function columnTolerances(drift: FeatureDriftTolerances): ColumnTolerances {
+  return {
+    ...(drift.tolerance !== undefined && { tolerance: drift.tolerance }),
+    ...(drift.missing_tolerance !== undefined && { missingTolerance: drift.missing_tolerance }),
+    ...(drift.outlier_tolerance !== undefined && { outlierTolerance: drift.outlier_tolerance }),
   };
 }
 
@@ -45,6 +67,11 @@ export interface ModelDriftOptions {
   readonly method: DriftMethod;
   /** Fewer window rows than this: every feature reports insufficient data, no decision. */
   readonly minRows: number;
+  /**
+   * Dataset drift when at least this share of features drift (DRIFT_DATASET_SHARE); undefined:
+   * the method's default (any drifted feature for tolerance and robust, half for evidently).
+   */
+  readonly datasetShare?: number;
 }
 
 /**
@@ -77,7 +104,12 @@ export interface PreparedModel {
 /** Prepare once (sorting, bins: everything that depends only on the reference), evaluate often. */
 export function prepareModel(reference: ModelReference, options: ModelDriftOptions): PreparedModel {
   const driftOptions = { method: options.method, minRows: options.minRows };
-  const features = prepareReference(reference.columns, driftOptions);
+  const featureOptions = {
+    ...driftOptions,
+    ...(options.datasetShare !== undefined && { driftShare: options.datasetShare }),
+    ...(reference.tolerances !== undefined && { columnTolerances: reference.tolerances }),
+  };
+  const features = prepareReference(reference.columns, featureOptions);
   const predictionColumn: Column = { name: 'prediction', kind: 'numerical', values: reference.scores };
   const prediction = prepareReference([predictionColumn], driftOptions);
 
@@ -85,7 +117,7 @@ export function prepareModel(reference: ModelReference, options: ModelDriftOptio
     evaluate(snapshot, now = new Date()) {
       const started = performance.now();
       const current: Column[] = reference.columns.map((column, i) => ({ ...column, values: snapshot.columns[i]! }));
-      const report = evaluateDrift(features, current, driftOptions);
+      const report = evaluateDrift(features, current, featureOptions);
       const scores = evaluateDrift(prediction, [{ ...predictionColumn, values: snapshot.scores }], driftOptions);
       const insufficient = snapshot.rows < options.minRows;
       return {

@@ -4,9 +4,17 @@
  * structurally, because drift/ does not import model/: the app layer passes the model's own layout
  * (model/feature-schema.ts `RowLayout`), which satisfies it.
  */
-export type EncodedFeature =
+export type EncodedFeature = (
   | { readonly name: string; readonly type: 'numeric'; readonly offset: number }
-  | { readonly name: string; readonly type: 'categorical'; readonly offset: number; readonly categories: readonly string[] };
+  | { readonly name: string; readonly type: 'categorical'; readonly offset: number; readonly categories: readonly string[] }
+) & { readonly drift?: FeatureDriftTolerances | undefined };
+
+/** schema.json's per-feature `drift` tolerances (model/feature-schema.ts), read by the tolerance method. */
+export interface FeatureDriftTolerances {
+  readonly tolerance?: number | undefined;
+  readonly missing_tolerance?: number | undefined;
+  readonly outlier_tolerance?: number | undefined;
+}
 
 export interface EncodedLayout {
   /** Width of one encoded row. */

@@ -7,6 +7,19 @@ export const FLOAT32_MAX = 3.4028234663852886e38;
 const featureName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must match [A-Za-z_][A-Za-z0-9_]{0,63}');
 const identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
 
+/**
+ * The drift tolerance method's per-feature tolerances (src/drift/methods/tolerance.ts), each
+ * optional with the service's default: `tolerance` the largest KS distance (numeric) or
+ * total-variation distance (categorical) that is not drift, in probability units;
+ * `missing_tolerance` the largest rise of the missing share over the reference's;
+ * `outlier_tolerance` (numeric) the largest rise of the share outside the reference's [q0.01, q0.99].
+ */
+const driftTolerances = z.strictObject({
+  tolerance: z.number().min(0).lt(1).optional(),
+  missing_tolerance: z.number().min(0).lt(1).optional(),
+  outlier_tolerance: z.number().min(0).lt(1).optional(),
+});
+
 const numericFeature = z.strictObject({
   name: featureName,
   type: z.literal('numeric'),
@@ -15,6 +28,7 @@ const numericFeature = z.strictObject({
   integer: z.boolean().default(false),
   /** Value used when a request omits the feature (the training median for the embedded model). */
   missing_value: z.number().refine((v) => Number.isFinite(v) && Math.abs(v) <= FLOAT32_MAX, 'must be a finite float32'),
+  drift: driftTolerances.optional(),
 });
 
 const categoricalFeature = z.strictObject({
@@ -24,6 +38,7 @@ const categoricalFeature = z.strictObject({
   /** Allowed values, in one-hot column order. */
   categories: z.array(z.string().min(1).max(128)).min(1).max(1024),
   missing_value: z.string(),
+  drift: driftTolerances.omit({ outlier_tolerance: true }).optional(),
 });
 
 /** The `schema.json` beside every `model.onnx`; format documented in models/README.md. */

@@ -17,6 +17,8 @@ export interface DriftFeatureResult {
   readonly missing_ratio: number;
   readonly unseen_ratio?: number | null;
   readonly tests: readonly DriftTestResult[];
+  /** The tolerance method's missing-share test: its own signal, published like a test, not part of `drifted`. */
+  readonly missing_test?: DriftTestResult;
 }
 export interface DriftGaugeReport {
   readonly model_name: string;
@@ -51,7 +53,7 @@ export function publishDriftReport(metrics: Metrics, featureNames: ReadonlySet<s
 
   for (const [feature, result] of Object.entries(report.features)) {
     if (!featureNames.has(feature)) continue;
-    for (const test of result.tests) {
+    for (const test of result.missing_test ? [...result.tests, result.missing_test] : result.tests) {
       if (!STATTESTS.has(test.stattest)) continue;
       const labels = [name, version, feature, test.stattest] as const;
       const score = test.p_value ?? test.statistic;

@@ -114,8 +114,22 @@ export const SHED_REASONS = ['event_loop_delay', 'heap_used'] as const;
 /** `rate_limited`: traces refused by TRACES_MAX_SAMPLED_PER_SECOND, counted once each (at the root span). */
 export const SPAN_OUTCOMES = ['exported', 'failed', 'dropped', 'rate_limited'] as const;
 export const DRIFT_RUN_OUTCOMES = ['success', 'skipped', 'failed'] as const;
-/** Drift tests by Evidently's names: the only values of the `stattest` label. */
-export const DRIFT_STATTESTS = ['ks', 'wasserstein', 'jensenshannon', 'chisquare', 'z', 'psi'] as const;
+/**
+ * Drift tests by Evidently's names, then the tolerance method's minimum-effect tests
+ * (src/drift/stats/stattest.ts): the only values of the `stattest` label.
+ */
+export const DRIFT_STATTESTS = [
+  'ks',
+  'wasserstein',
+  'jensenshannon',
+  'chisquare',
+  'z',
+  'psi',
+  'ks_excess',
+  'tv_excess',
+  'outlier_share',
+  'missing_share',
+] as const;
 /** A decision (score > the model's threshold) or a label: the values of `predicted` and `label`. */
 export const CLASSES = ['positive', 'negative'] as const;
 /** What became of one feedback item; every refusal has its error code (README, Errors). */

@@ -88,6 +88,7 @@ describe('the rule unit tests cover every alert', () => {
     expect(drift.map((rule) => rule.alert).sort()).toEqual([
       'DatasetDriftDetected',
       'FeatureDriftDetected',
+      'FeatureMissingnessDrift',
       'FleetDatasetDrift',
       'FleetFeatureDrift',
       'PredictionDriftDetected',
@@ -103,6 +104,7 @@ describe('the rule unit tests cover every alert', () => {
     for (const name of [
       'FeatureDriftDetected',
       'DatasetDriftDetected',
+      'FeatureMissingnessDrift',
       'PredictionDriftDetected',
       'FleetFeatureDrift',
       'FleetDatasetDrift',

@@ -112,10 +112,18 @@ describe('drift monitoring in the service', () => {
     const instances = reference.slice(0, 200).map(({ hour: _hour, ...rest }) => rest);
     expect((await postJson(`${service.url}/predict/batch`, { instances, ...MODEL })).status).toBe(200);
     await started.runNow();
-    const report = (await (await fetch(`${service.url}/drift`)).json()) as { features: Record<string, { missing_ratio: number }> };
+    const report = (await (await fetch(`${service.url}/drift`)).json()) as {
+      features: Record<string, { missing_ratio: number; drifted: boolean; missing_test?: { drifted: boolean } }>;
+    };
     expect(report.features['hour']!.missing_ratio).toBe(1);
     expect(report.features['amount']!.missing_ratio).toBe(0);
-    expect(valueOf(await gauges(service), 'ml_drift_missing_ratio', { feature_name: 'hour' })).toBe(1);
+    // The default method tests the missing share as its own signal, apart from the feature's drift.
+    expect(report.features['hour']).toMatchObject({ drifted: false, missing_test: { drifted: true } });
+    const metrics = await gauges(service);
+    expect(valueOf(metrics, 'ml_drift_missing_ratio', { feature_name: 'hour' })).toBe(1);
+    expect(valueOf(metrics, 'ml_drift_detected', { feature_name: 'hour', stattest: 'missing_share' })).toBe(1);
+    expect(valueOf(metrics, 'ml_drift_detected', { feature_name: 'amount', stattest: 'missing_share' })).toBe(0);
+    expect(valueOf(metrics, 'ml_drift_feature_detected', { feature_name: 'hour' })).toBe(0);
   });
 
   it('fewer rows than DRIFT_MIN_ROWS -> insufficient data, no drift decided', async () => {

@@ -96,4 +96,24 @@ describe('feature schema encoding', () => {
     const dup = { ...file, features: [file.features[0], file.features[0]] };
     expect(modelSchemaFile.safeParse(dup).error?.issues[0]?.message).toContain('duplicate feature "amount"');
   });
+
+  it('takes optional drift tolerances per feature (probability units in [0, 1)); outliers only for numeric features', () => {
+    const withTolerances = {
+      ...file,
+      features: [
+        { ...file.features[0], drift: { tolerance: 0.05, missing_tolerance: 0.01, outlier_tolerance: 0.005 } },
+        { ...file.features[1], drift: { tolerance: 0.1 } },
+      ],
+    };
+    const parsed = modelSchemaFile.parse(withTolerances);
+    expect(compileFeatureSchema(parsed).layout.features[0]).toMatchObject({ drift: { tolerance: 0.05, outlier_tolerance: 0.005 } });
+    const at = (drift: unknown, feature = 0) => ({
+      ...file,
+      features: file.features.map((f, k) => (k === feature ? { ...f, drift } : f)),
+    });
+    expect(modelSchemaFile.safeParse(at({ tolerance: 1 })).success).toBe(false);
+    expect(modelSchemaFile.safeParse(at({ missing_tolerance: -0.01 })).success).toBe(false);
+    expect(modelSchemaFile.safeParse(at({ tolerence: 0.05 })).success).toBe(false);
+    expect(modelSchemaFile.safeParse(at({ outlier_tolerance: 0.01 }, 1)).success).toBe(false);
+  });
 });

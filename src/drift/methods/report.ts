@@ -4,7 +4,7 @@
  */
 import type { DecisionDirection, StatTestName } from '../stats/stattest.js';
 
-export type DriftMethod = 'robust' | 'evidently';
+export type DriftMethod = 'tolerance' | 'robust' | 'evidently';
 
 /** One test's decision on one column. */
 export interface DriftTestReport {
@@ -15,6 +15,8 @@ export interface DriftTestReport {
   readonly threshold: number;
   readonly direction: DecisionDirection;
   readonly drifted: boolean;
+  /** Minimum-effect tests (tolerance method): the effect the statistic must exceed to be drift. */
+  readonly tolerance?: number;
 }
 
 /**
@@ -55,6 +57,20 @@ export interface ColumnReport {
   readonly unseen_ratio: number | null;
   /** Every test whose decision makes up `drifted`. */
   readonly tests: readonly DriftTestReport[];
+  /** Tolerance method: the effect (KS distance, or total variation for categories), in probability units. */
+  readonly effect?: number;
+  /** Tolerance method: the largest effect that is not drift (schema.json `drift.tolerance` or the default). */
+  readonly tolerance?: number;
+  /**
+   * Tolerance method: a lower confidence bound of the effect, simultaneous over the evaluation's
+   * tests at 1 - alpha (Bonferroni); the feature drifts about when it exceeds `tolerance`.
+   */
+  readonly effect_lower_bound?: number;
+  /** Tolerance method, numerical: share of current and reference values outside the reference's [q0.01, q0.99]. */
+  readonly outlier_ratio?: number;
+  readonly reference_outlier_ratio?: number;
+  /** Tolerance method: the missing-share test, its own signal (not part of `drifted`). */
+  readonly missing_test?: DriftTestReport;
 }
 
 export interface DriftReport {

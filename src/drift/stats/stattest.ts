@@ -4,8 +4,12 @@
  * constant comes from. Nothing registers itself: the methods import the statistics they use.
  */
 
-/** Evidently's stattest names (evidently/legacy/calculations/stattests/*.py, `StatTest.name`). */
-export type StatTestName = 'ks' | 'wasserstein' | 'jensenshannon' | 'chisquare' | 'z' | 'psi';
+/**
+ * Evidently's stattest names (evidently/legacy/calculations/stattests/*.py, `StatTest.name`), then
+ * the tolerance method's minimum-effect tests (ours: Evidently has none).
+ */
+export type StatTestName =
+  'ks' | 'wasserstein' | 'jensenshannon' | 'chisquare' | 'z' | 'psi' | 'ks_excess' | 'tv_excess' | 'outlier_share' | 'missing_share';
 
 /**
  * `p_below`: drift when the p-value is below the threshold (significance test);

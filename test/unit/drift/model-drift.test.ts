@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelReference } from '../../../src/drift/model-drift.js';
+import { modelReference, prepareModel } from '../../../src/drift/model-drift.js';
 import { createDriftWindow, type EncodedLayout } from '../../../src/drift/window.js';
 
 // amount (numeric, column 0), channel (2 categories, columns 1-2)
@@ -33,5 +33,52 @@ describe('model reference (what the live window is compared against)', () => {
     expect(reference.columns[1]).toMatchObject({ name: 'channel', kind: 'categorical', categories: ['pos', 'web'] });
     expect([...reference.columns[1]!.values]).toEqual([...snapshot.columns[1]!]);
     expect([...reference.scores]).toEqual([...snapshot.scores]);
+  });
+});
+
+describe("the model's drift tolerances (schema.json `drift`)", () => {
+  const rows = 400;
+  const amounts = Float64Array.from({ length: rows }, (_, k) => k);
+  const channels = Float64Array.from({ length: rows }, (_, k) => k % 2);
+  const sample = (layout: EncodedLayout) => ({
+    modelName: 'toy',
+    modelVersion: 'v1',
+    layout,
+    columns: [amounts, channels],
+    scores: Float64Array.from({ length: rows }, (_, k) => k / rows),
+  });
+  const shifted = {
+    rows,
+    total: rows,
+    // Every amount moved up by a quarter of the range: KS distance 0.25, and a quarter of the
+    // values above the reference's q0.99.
+    columns: [amounts.map((v) => v + 100), channels.slice()],
+    scores: Float64Array.from({ length: rows }, (_, k) => k / rows),
+  };
+
+  it('reach the tolerance method per feature: tolerances above the shift keep the feature quiet', () => {
+    const strict = prepareModel(modelReference(sample(LAYOUT)), { method: 'tolerance', minRows: 100 }).evaluate(shifted);
+    expect(strict.features['amount']).toMatchObject({ drifted: true, tolerance: 0.03 });
+
+    const lenient: EncodedLayout = {
+      ...LAYOUT,
+      features: [
+        { ...LAYOUT.features[0]!, drift: { tolerance: 0.4, missing_tolerance: 0.1, outlier_tolerance: 0.5 } },
+        LAYOUT.features[1]!,
+      ],
+    };
+    const reference = modelReference(sample(lenient));
+    expect(reference.tolerances).toEqual({ amount: { tolerance: 0.4, missingTolerance: 0.1, outlierTolerance: 0.5 } });
+    const report = prepareModel(reference, { method: 'tolerance', minRows: 100 }).evaluate(shifted);
+    expect(report.features['amount']).toMatchObject({ drifted: false, tolerance: 0.4 });
+    expect(report.features['amount']!.missing_test).toMatchObject({ stattest: 'missing_share', tolerance: 0.1, drifted: false });
+    expect(report.drift_detected).toBe(false);
+  });
+
+  it('DRIFT_DATASET_SHARE: with a share, one drifted feature of two is dataset drift only at 0.5 or below', () => {
+    const reference = modelReference(sample(LAYOUT));
+    expect(prepareModel(reference, { method: 'tolerance', minRows: 100 }).evaluate(shifted).drift_detected).toBe(true);
+    expect(prepareModel(reference, { method: 'tolerance', minRows: 100, datasetShare: 0.5 }).evaluate(shifted).drift_detected).toBe(true);
+    expect(prepareModel(reference, { method: 'tolerance', minRows: 100, datasetShare: 0.75 }).evaluate(shifted).drift_detected).toBe(false);
   });
 });

@@ -33,12 +33,13 @@ describe('prepareReference / evaluateDrift', () => {
       'number_of_columns',
       'columns',
     ]);
-    expect(report.method).toBe('robust');
+    expect(report.method).toBe('tolerance');
     expect(Object.keys(report.columns)).toEqual(['a', 'b']);
     expect(report.columns['a']).toMatchObject({
       column_type: 'num',
-      stattest: 'ks',
+      stattest: 'ks_excess',
       threshold: 0.05,
+      tolerance: 0.03,
       status: 'ok',
       n_reference: 200,
       n_current: 150,
@@ -66,12 +67,12 @@ describe('prepareReference / evaluateDrift', () => {
     const odd: Column[] = [numericalColumn('__proto__', [1, 2, 3, 4])];
     const report = evaluateDrift(prepareReference(odd, { minRows: 1 }), odd);
     expect(Object.keys(report.columns)).toEqual(['__proto__']);
-    expect(JSON.parse(JSON.stringify(report)).columns.__proto__.stattest).toBe('ks');
+    expect(JSON.parse(JSON.stringify(report)).columns.__proto__.stattest).toBe('ks_excess');
   });
 
   it('an empty dataset: no columns, no drift', () => {
     expect(evaluateDrift(prepareReference([]), [])).toEqual({
-      method: 'robust',
+      method: 'tolerance',
       dataset_drift: false,
       share_of_drifted_columns: 0,
       drifted_columns: [],
@@ -89,6 +90,9 @@ describe('prepareReference / evaluateDrift', () => {
     expect(() => prepareReference(ref, { minRows: 0 })).toThrow(RangeError);
     expect(() => prepareReference(ref, { driftShare: 1.5 })).toThrow(RangeError);
     expect(() => prepareReference(ref, { method: 'bogus' as 'robust' })).toThrow(RangeError);
+    expect(() => prepareReference(ref, { alpha: 0 })).toThrow(RangeError);
+    expect(() => prepareReference(ref, { tolerance: 1 })).toThrow(RangeError);
+    expect(() => prepareReference(ref, { columnTolerances: { a: { missingTolerance: -0.1 } } })).toThrow(/a\.missingTolerance/);
   });
 
   it('every stattest states its decision direction, threshold and sources', () => {
