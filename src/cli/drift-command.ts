@@ -22,7 +22,7 @@ import type { ReportInput } from '../report/report-input.js';
 import { HELP_OPTION, parseCommandLine, UsageError } from './command-line.js';
 import { InputError, readCsvTable, type CsvTable } from './csv-table.js';
 
-export const DRIFT_USAGE = `usage: ml-service drift --reference REF.csv --current CUR.csv [--method robust|evidently]
+export const DRIFT_USAGE = `usage: ml-service drift --reference REF.csv --current CUR.csv [--method tolerance|robust|evidently]
                         [--categorical col1,col2] [--min-rows N] [--format json|table|html] [--output FILE]
        ml-service drift --model-dir models/NAME/VERSION --current CUR.csv [--method ...] [--min-rows N] [--format ...]
                         [--output FILE]
@@ -107,7 +107,7 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
           ...HELP_OPTION,
           reference: { type: 'string' },
           current: { type: 'string' },
-          method: { type: 'string', default: 'robust' },
+          method: { type: 'string', default: 'tolerance' },
           categorical: { type: 'string', default: '' },
           'min-rows': { type: 'string', default: '1' },
           format: { type: 'string', default: 'json' },
@@ -132,8 +132,8 @@ export async function runDriftCommand(argv: readonly string[]): Promise<DriftCom
   if (modelDir === undefined && (!values.reference || !values.current))
     throw new InputError(`--reference and --current are required (see ${HELP})`);
   if (!values.current) throw new InputError(`--current is required (see ${HELP})`);
-  if (values.method !== 'robust' && values.method !== 'evidently')
-    throw new InputError(`--method must be robust or evidently, got ${JSON.stringify(values.method)}`);
+  if (values.method !== 'tolerance' && values.method !== 'robust' && values.method !== 'evidently')
+    throw new InputError(`--method must be tolerance, robust or evidently, got ${JSON.stringify(values.method)}`);
   if (values.format !== 'json' && values.format !== 'table' && values.format !== 'html')
     throw new InputError(`--format must be json, table or html, got ${JSON.stringify(values.format)}`);
   if (values.output === '') throw new InputError(`--output must name a file (see ${HELP})`);
@@ -218,19 +218,22 @@ async function modelDirDrift(
     throw err;
   }
   const current = await readCsvTable(currentPath);
-  const reference = modelReference({
+  const model = modelReference({
     modelName: schema.file.name,
     modelVersion: schema.file.version,
     layout: schema.layout,
     columns: referenceColumns,
     scores: [],
-  }).columns;
+  });
+  const reference = model.columns;
+  // The schema's per-feature tolerances (the tolerance method), as the service uses them.
+  const withTolerances = { ...options, ...(model.tolerances !== undefined && { columnTolerances: model.tolerances }) };
   const currentColumns = schemaColumns(schema, current);
   // Values outside the schema's categories get codes after them, in both columns' category lists.
   const referenceAligned = reference.map((column, f) =>
     column.kind === 'categorical' ? { ...column, categories: currentColumns[f]!.categories ?? [] } : column,
   );
-  const report = evaluateDrift(prepareReference(referenceAligned, options), currentColumns, options);
+  const report = evaluateDrift(prepareReference(referenceAligned, withTolerances), currentColumns, withTolerances);
   const bins = referenceBins(reference);
   const binsReport = Object.fromEntries(bins.map((feature, f) => [feature.name, binsOf(feature, currentColumns[f]!.values)]));
   const text =

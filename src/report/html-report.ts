@@ -74,6 +74,7 @@ const SHOWN_FIELDS = new Set([
   'tests',
   'test_reason',
   'rationale',
+  'missing_test',
 ]);
 const SHOWN_TEST_FIELDS = new Set(['stattest', 'statistic', 'p_value', 'threshold', 'direction', 'drifted']);
 
@@ -116,6 +117,17 @@ function directionText(direction: string): string {
   if (direction === 'p_below') return 'drift if p below';
   if (direction === 'distance_above') return 'drift if statistic at or above';
   return direction;
+}
+
+/**
+ * The column's tests, and a `missing_test` beside them (the tolerance method's missing-share test:
+ * its own signal, not part of the decision) as one more row when it has a test's shape.
+ */
+function columnTests(report: ColumnReport): readonly DriftTestReport[] {
+  const missing = (report as unknown as Record<string, unknown>)['missing_test'] as Partial<DriftTestReport> | undefined;
+  const isTest =
+    typeof missing === 'object' && missing !== null && typeof missing.stattest === 'string' && typeof missing.statistic === 'number';
+  return isTest ? [...report.tests, missing as DriftTestReport] : report.tests;
 }
 
 function testsTable(tests: readonly DriftTestReport[]): string {
@@ -189,7 +201,7 @@ function columnArticle(method: string, column: ReportColumn, id: string, svg: st
   return (
     `<article class="column ${report.drifted ? 'drifted' : d.cls === 'nodecision' ? 'nodecision' : 'stable'}" id="${id}" data-column="${e(column.name)}" data-drifted="${report.drifted}">` +
     `<${heading}>${e(column.name)} <span class="badge ${d.cls}">${e(d.text)}</span> <small>(${report.column_type === 'num' ? 'numerical' : 'categorical'})</small></${heading}>` +
-    `<div class="columns"><div>${chart}${sharesTable(column)}</div><div>${testsTable(report.tests)}${signalsTable(report)}` +
+    `<div class="columns"><div>${chart}${sharesTable(column)}</div><div>${testsTable(columnTests(report))}${signalsTable(report)}` +
     `<p class="why"><strong>Why this test:</strong> ${e(testReason(method, report))}</p>${reason}</div></div></article>`
   );
 }

@@ -7,6 +7,20 @@
 import type { ColumnReport } from '../drift/methods/report.js';
 
 const BY_METHOD: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  tolerance: {
+    num:
+      "Tolerance method, numerical column: is the largest difference between the reference's and the window's cumulative " +
+      "distributions (the Kolmogorov-Smirnov distance, in probability units) larger than this feature's tolerance? A minimum-effect " +
+      'test: a significant but smaller shift is not drift, so the answer does not depend on the window size; the reference is a ' +
+      "sample too, and its noise is in the test. Beside it, the share of values outside the reference's central 98 % (a few broken " +
+      'values, such as a unit error on 2 % of rows, move the distance too little) and the missing share, its own signal. ' +
+      'p-values are Holm-adjusted over every test of the evaluation: the chance of any false flag when nothing moved beyond its ' +
+      'tolerance is at most 5 %.',
+    cat:
+      'Tolerance method, categorical column: is the total-variation distance (the largest change in the share of any set of ' +
+      "categories) larger than this feature's tolerance? The same question as the Kolmogorov-Smirnov distance for numbers, " +
+      'with the missing share as its own signal; p-values Holm-adjusted over every test of the evaluation.',
+  },
   robust: {
     num:
       'Robust method, numerical column: the two-sample Kolmogorov-Smirnov test (scipy.stats.ks_2samp) for any sample size, ' +
@@ -35,6 +49,14 @@ const BY_STATTEST: Readonly<Record<string, string>> = {
   wasserstein: 'Wasserstein distance divided by the reference standard deviation; a distance at or above the threshold is drift.',
   jensenshannon: 'Jensen-Shannon distance between the binned shares; a distance at or above the threshold is drift.',
   psi: 'Population stability index over the bins; a value at or above the threshold is a shift large enough to act on.',
+  ks_excess:
+    "Kolmogorov-Smirnov distance above the feature's tolerance (H0: distance <= tolerance); a Holm-adjusted p-value below the threshold is drift.",
+  tv_excess:
+    "Total-variation distance above the feature's tolerance (H0: distance <= tolerance); a Holm-adjusted p-value below the threshold is drift.",
+  outlier_share:
+    "Share of values outside the reference's [q0.01, q0.99], above the reference's own share by more than the tolerance; a Holm-adjusted p-value below the threshold is drift.",
+  missing_share:
+    "Share of rows without the feature, above the reference's by more than the tolerance: its own signal (a caller problem), not part of the column's decision.",
 };
 
 /** The sentence the report prints under a column's tests. */

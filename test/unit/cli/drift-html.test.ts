@@ -53,7 +53,7 @@ describe('ml-service drift --format html', () => {
     expect(channel.text).toContain('kiosk (unseen)');
     expect(channel.text).toContain(`missing (current / reference)${(10).toFixed(2)}% / 0.00%`);
     expect(channel.text).toContain(`unseen categories (current)${((30 / 270) * 100).toFixed(2)}%`);
-    expect(channel.text).toMatch(/Why this test: Robust method, categorical column/);
+    expect(channel.text).toMatch(/Why this test: Tolerance method, categorical column/);
   });
 
   it('without --output the page goes to stdout; --model-dir titles it with the model and lists its twelve features', async () => {

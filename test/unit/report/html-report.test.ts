@@ -89,7 +89,7 @@ describe('the report page', () => {
           { name: 'a', report: tolerance },
           { name: 'b', report: explained },
         ],
-        'tolerance',
+        'minimum-effect-v2',
       ),
       {
         columns: new Map(),
@@ -101,10 +101,10 @@ describe('the report page', () => {
     expect(a).toContain('0.4200');
     expect(a).toContain('missing_share0.0700–0.0500drift if statistic at or above');
     expect(a).toContain('minimum_effect0.1000');
-    expect(a).toContain('Why this test: Method tolerance: main test tolerance_ks, compared with its threshold');
+    expect(a).toContain('Why this test: Method minimum-effect-v2: main test tolerance_ks, compared with its threshold');
     expect(articleText(html, 'b')).toContain('Why this test: Chosen because the schema sets a tolerance of 10%.');
     const summary = parseElements(html).find((el) => el.tag === 'dl')!.text;
-    expect(summary).toContain("the tolerance method's rule");
+    expect(summary).toContain("the minimum-effect-v2 method's rule");
     expect(summary).toContain('missing_share drift if statistic at or above 0.0500; tolerance_ks drift if p below 0.0100');
   });
 });
