@@ -214,6 +214,8 @@ function thresholdsText(input: ReportInput): string {
 }
 
 function datasetRule(method: string): string {
+  if (method === 'tolerance')
+    return 'dataset drift when any column drifts beyond its tolerance (Holm across every test of the evaluation), unless DRIFT_DATASET_SHARE sets a share';
   if (method === 'robust') return 'dataset drift when any column drifts (after the Benjamini-Hochberg adjustment, gated by PSI)';
   if (method === 'evidently') return 'dataset drift when the share of drifted columns is at least 0.5 (Evidently drift_share)';
   return `the ${method} method's rule`;
