@@ -191,11 +191,14 @@ export function createErrorResponder(bodyLimit: number, telemetry: Pick<Predicti
     else {
       telemetry.rejected(rejectionReasonOf(body.error));
       // Every refused request is logged, whatever LOG_SUCCESS_SAMPLE_RATIO: the client's mistake
-      // and where it was (the message quotes at most a bounded part of the input).
-      request.log.info(
-        { status_code: statusCode, error: body.error, ...(body.field !== undefined && { field: body.field }), message: body.message },
-        'request_rejected',
-      );
+      // and where it was (the message quotes at most a bounded part of the input). Not a request
+      // whose connection is already gone (a client that went away, or one cut at shutdown): no
+      // answer reaches anyone, and it is counted above all the same.
+      if (!reply.raw.destroyed)
+        request.log.info(
+          { status_code: statusCode, error: body.error, ...(body.field !== undefined && { field: body.field }), message: body.message },
+          'request_rejected',
+        );
     }
     return reply.code(statusCode).send(shape(body));
   };
