@@ -219,6 +219,9 @@ export const EXPERIMENTS: readonly Scenario[] = [
     entry: 'log-destination',
     extraEnv: { BENCH_LOG_MIN_LENGTH: '4096' },
   },
+  // The service scoring every request with onnxruntime (MODEL_SCORER=onnxruntime): what the
+  // JavaScript tree evaluator saves a request.
+  { ...byId('off'), id: 'off-onnxruntime', label: '(2) telemetry off, MODEL_SCORER=onnxruntime', extraEnv: { MODEL_SCORER: 'onnxruntime' } },
   { ...byId('trace-10'), id: 'trace-1', label: 'traces only 1 %', tracing: { ...byId('trace-10').tracing!, ratio: 0.01 } },
   // Smaller export batches: shorter serialization stalls of the event loop, as many bytes in all.
   {

@@ -204,6 +204,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       telemetry,
       ids,
       successLog: config.successLog,
+      processLog: app.log,
       ...(drift && { onScored: drift.record }),
     });
     // The Open Inference Protocol over gRPC on its own port (GRPC_ENABLED), over the same pipeline.

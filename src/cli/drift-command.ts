@@ -11,14 +11,13 @@ import {
   type DriftReport,
   type FeatureBins,
 } from '../drift/index.js';
-import { columnDistributions } from '../drift/distributions.js';
 import { modelReference } from '../drift/model-drift.js';
 import { StartupError } from '../errors.js';
 // Not model/index.js: the CLI need not load onnxruntime.
 import { compileFeatureSchema, FLOAT32_MAX, type FeatureSchema } from '../model/feature-schema.js';
 import { loadReferenceData } from '../model/reference-data.js';
 import { readSchemaFile } from '../model/schema-file.js';
-import type { ReportInput } from '../report/report-input.js';
+import { datasetReportInput, type ReportInput } from '../report/report-input.js';
 import { HELP_OPTION, parseCommandLine, UsageError } from './command-line.js';
 import { InputError, readCsvTable, type CsvTable } from './csv-table.js';
 
@@ -69,18 +68,10 @@ interface HtmlContext {
 /** The HTML page; Vega (a few hundred milliseconds to load) is imported only when asked for. */
 async function htmlReport(report: DriftReport, context: HtmlContext): Promise<string> {
   const { renderReport } = await import('../report/render-report.js');
-  const distributions = columnDistributions(context.reference, context.current);
-  return renderReport({
-    title: context.title,
-    method: report.method,
-    evaluatedAt: new Date().toISOString(),
-    data: context.data,
-    datasetDrift: report.dataset_drift,
-    shareOfDriftedColumns: report.share_of_drifted_columns,
-    driftedColumns: report.drifted_columns,
-    numberOfColumns: report.number_of_columns,
-    columns: distributions.map((distribution) => ({ name: distribution.name, report: report.columns[distribution.name]!, distribution })),
-  });
+  const { title, data } = context;
+  return renderReport(
+    datasetReportInput(report, { title, data, evaluatedAt: new Date().toISOString() }, context.reference, context.current),
+  );
 }
 
 /** Write to --output, or hand the text back for stdout. */

@@ -34,6 +34,7 @@ export const envSchema = z.object({
   METRICS_ENABLED: flag.default(true).describe('`false`: no `/metrics` and no metric recording (the benchmark baseline)'),
   LOG_PAYLOAD_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0).describe('Share of predictions whose feature values are logged (they may be personal data; off by default)'),
   LOG_SUCCESS_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1).describe('Share of successful predictions logged as `prediction_completed` (each such line then carries `log_sample_ratio`); slow predictions, those in a sampled trace, failures and refused requests are always logged (see Logs)'),
+  LOG_SUCCESS_MAX_PER_SECOND: int(0, 1_000_000).default(100).describe('At most this many `prediction_completed` lines per second (0: no cap); lines held back are counted in a `prediction_completed_suppressed` line; slow predictions, those in a sampled trace, failures and refused requests are not capped (see Logs)'),
   LOG_SLOW_REQUEST_MS: z.coerce.number().min(0).default(100).describe('A prediction that takes at least this long (ms, validation to scores) is always logged, with `"slow": true`; the default is the latency objective\'s 0.1 s'),
   LOG_REDACT_FEATURES: z.string().default('').describe('Comma list of features logged as "[REDACTED]" in sampled payloads'),
   DRIFT_ENABLED: flag.default(true).describe('`false`: no drift window, no drift job, no `/drift`'),

@@ -17,7 +17,7 @@ export interface Config {
   readonly onnx: { readonly intraOpThreads: number; readonly scorer: Env['MODEL_SCORER'] };
   readonly metricsEnabled: boolean;
   readonly logPayloads: { readonly sampleRatio: number; readonly redactFeatures: readonly string[] };
-  readonly successLog: { readonly sampleRatio: number; readonly slowMs: number };
+  readonly successLog: { readonly sampleRatio: number; readonly maxPerSecond: number; readonly slowMs: number };
   readonly shutdown: {
     readonly timeoutMs: number;
     readonly drainDelayMs: number;
@@ -92,7 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultModel: { name: e.DEFAULT_MODEL_NAME, version: e.DEFAULT_MODEL_VERSION },
     onnx: { intraOpThreads: e.ORT_INTRA_OP_THREADS, scorer: e.MODEL_SCORER },
     metricsEnabled: e.METRICS_ENABLED,
-    successLog: { sampleRatio: e.LOG_SUCCESS_SAMPLE_RATIO, slowMs: e.LOG_SLOW_REQUEST_MS },
+    successLog: { sampleRatio: e.LOG_SUCCESS_SAMPLE_RATIO, maxPerSecond: e.LOG_SUCCESS_MAX_PER_SECOND, slowMs: e.LOG_SLOW_REQUEST_MS },
     logPayloads: {
       sampleRatio: e.LOG_PAYLOAD_SAMPLE_RATIO,
       redactFeatures: e.LOG_REDACT_FEATURES.split(',')

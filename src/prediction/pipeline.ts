@@ -3,6 +3,7 @@ import { modelIdOf, type PredictionIdCodec } from '../feedback/prediction-id.js'
 import { imputeMissing, writeGivenFeatures, type LoadedModel, type ModelRegistry } from '../model/index.js';
 import type { PredictionTelemetry } from '../telemetry/prediction-telemetry.js';
 import { inSpan, recordError, recordingSpan, sampledTraceId } from '../telemetry/spans.js';
+import { createSuccessLogGate, type SuccessLogPolicy } from './success-log.js';
 
 /**
  * Which model a request asks for; undefined parts take the defaults: DEFAULT_MODEL_VERSION for
@@ -51,11 +52,14 @@ export interface PredictionPipelineOptions {
   /** Issues each prediction's `prediction_id` (what POST /feedback joins a label with). */
   readonly ids: PredictionIdCodec;
   /**
-   * Which successful predictions get a `prediction_completed` line: a share of them
-   * (LOG_SUCCESS_SAMPLE_RATIO), and every one slower than `slowMs` (LOG_SLOW_REQUEST_MS) or whose
-   * trace is sampled. Failures and refusals are logged elsewhere, always.
+   * Which successful predictions get a `prediction_completed` line (success-log.ts): a share
+   * (LOG_SUCCESS_SAMPLE_RATIO), at most so many a second (LOG_SUCCESS_MAX_PER_SECOND), and every
+   * one slower than LOG_SLOW_REQUEST_MS or whose trace is sampled. Failures and refusals are
+   * logged elsewhere, always. Default: every success.
    */
-  readonly successLog?: { readonly sampleRatio: number; readonly slowMs: number };
+  readonly successLog?: SuccessLogPolicy;
+  /** The process's logger: where lines the success-log cap held back are counted. */
+  readonly processLog?: Pick<PredictionLog, 'info'>;
   /** Called with every scored batch, after the scores are computed (the drift window). */
   readonly onScored?: (model: LoadedModel, rows: number, input: Float32Array, given: Uint8Array, scores: Float32Array) => void;
 }
@@ -105,9 +109,13 @@ export function scoreSummary(scores: Float32Array, rows: number): { mean_score: 
 
 export function createPredictionPipeline(options: PredictionPipelineOptions): PredictionPipeline {
   const { registry, defaultModel, telemetry, ids, onScored } = options;
-  const { sampleRatio, slowMs } = options.successLog ?? { sampleRatio: 1, slowMs: Number.POSITIVE_INFINITY };
-  // A sampled line says so, so that counts from logs can be scaled back (each stands for 1/ratio).
-  const sampled = sampleRatio < 1 ? { log_sample_ratio: sampleRatio } : undefined;
+  const gate = createSuccessLogGate(options.successLog ?? { sampleRatio: 1, maxPerSecond: 0, slowMs: Number.POSITIVE_INFINITY });
+  const traced = () => sampledTraceId() !== undefined;
+  const reportSuppressed = (count: number, secondStartMs: number) =>
+    options.processLog?.info(
+      { suppressed_lines: count, second_start: new Date(secondStartMs).toISOString() },
+      'prediction_completed_suppressed',
+    );
   // Bound once per model: hashing a model's name per request would cost more than signing its ids,
   // and the recorder would otherwise be looked up by a key built from name and version per request.
   const bind = (m: LoadedModel) => ({ id: modelIdOf(m.name, m.version), recorder: telemetry.recorder(m.name, m.version) });
@@ -195,17 +203,10 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
     issueIds: (model, scores) => ids.issueAll(boundFor(model).id, scores, nowSeconds()),
     logCompleted(log, model, latencyMs, fields) {
       if (!log.isLevelEnabled('info')) return;
-      const slow = latencyMs >= slowMs;
-      const always = slow || sampled === undefined;
-      if (!always && !(Math.random() < sampleRatio) && sampledTraceId() === undefined) return;
+      const admission = gate.admit(latencyMs, traced, reportSuppressed);
+      if (!admission.write) return;
       log.info(
-        {
-          model_name: model.name,
-          model_version: model.version,
-          latency_ms: latencyMs,
-          ...fields(),
-          ...(slow ? { slow: true } : sampled),
-        },
+        { model_name: model.name, model_version: model.version, latency_ms: latencyMs, ...fields(), ...admission.fields },
         'prediction_completed',
       );
     },

@@ -4,8 +4,9 @@
  * there is ground truth, performance figures. Plain, structured-clone-safe data: the service sends
  * it to the report worker.
  */
-import type { ColumnDistribution } from '../drift/distributions.js';
-import type { ColumnReport } from '../drift/methods/report.js';
+import type { Column } from '../drift/dataset.js';
+import { columnDistributions, type ColumnDistribution } from '../drift/distributions.js';
+import type { ColumnReport, DriftReport } from '../drift/methods/report.js';
 
 export interface ReportColumn {
   readonly name: string;
@@ -65,4 +66,29 @@ export interface PerformanceInput {
   readonly calibration: readonly CalibrationInput[];
   /** Why a figure is missing or how it is estimated (shown under the table). */
   readonly notes: readonly string[];
+}
+
+/**
+ * The report of one comparison of two datasets (the CLI's, and tests'): the evaluation, the
+ * distributions of the same columns, and where the data came from.
+ */
+export function datasetReportInput(
+  report: DriftReport,
+  context: { readonly title: string; readonly evaluatedAt: string; readonly data: ReportInput['data'] },
+  reference: readonly Column[],
+  current: readonly Column[],
+): ReportInput {
+  return {
+    ...context,
+    method: report.method,
+    datasetDrift: report.dataset_drift,
+    shareOfDriftedColumns: report.share_of_drifted_columns,
+    driftedColumns: report.drifted_columns,
+    numberOfColumns: report.number_of_columns,
+    columns: columnDistributions(reference, current).map((distribution) => ({
+      name: distribution.name,
+      report: report.columns[distribution.name]!,
+      distribution,
+    })),
+  };
 }

@@ -1,9 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
-import { createDriftJob, type DriftJob } from '../../src/drift/job.js';
-import { applyShifts, loadReferenceRows, parseShift } from '../../scripts/simulate/traffic.js';
 import { postJson, startApp, type RunningApp } from '../helpers/app.js';
+import { DRIFT_ENV, embeddedReferenceRows, sendRows, startWithDriftJob, type ReferenceRow } from '../helpers/drift-traffic.js';
 import { parseElements } from '../helpers/html.js';
 
 /**
@@ -11,34 +9,15 @@ import { parseElements } from '../helpers/html.js';
  * rendered in a worker from the distributions of the same window snapshot.
  */
 
-type Row = Awaited<ReturnType<typeof loadReferenceRows>>[number];
-const MODEL = { model_name: 'fraud-detection', model_version: 'v1.0' };
 const REPORT = '/drift/fraud-detection/v1.0/report';
-const DRIFT_ENV = { DRIFT_WINDOW_SIZE: '400', DRIFT_MIN_ROWS: '100', DRIFT_INTERVAL_SECONDS: '3600' };
 
-let reference: Row[];
+let reference: ReferenceRow[];
 beforeAll(async () => {
-  reference = await loadReferenceRows(PACKAGED_MODELS_DIR, MODEL.model_name, MODEL.model_version);
+  reference = await embeddedReferenceRows();
 });
 
 /** `count` reference rows from `start` as /predict/batch requests; the answers' predictions. */
-async function send(service: RunningApp, start: number, count: number, shift?: string) {
-  const shifts = shift ? [parseShift(shift)] : [];
-  const predictions: { prediction: number; prediction_id: string }[] = [];
-  for (let i = start; i < start + count; i += 100) {
-    const instances = reference.slice(i, Math.min(i + 100, start + count)).map((row) => applyShifts(row, shifts));
-    const res = await postJson(`${service.url}/predict/batch`, { instances, ...MODEL });
-    expect(res.status).toBe(200);
-    predictions.push(...(res.json!['predictions'] as typeof predictions));
-  }
-  return predictions;
-}
-
-async function startWithDriftJob(env: Record<string, string> = DRIFT_ENV) {
-  let job: DriftJob | undefined;
-  const service = await startApp(env, { createDriftJob: (options) => (job = createDriftJob(options)) });
-  return { service, runNow: () => job!.runNow() };
-}
+const send = (service: RunningApp, start: number, count: number, shift?: string) => sendRows(service, reference, start, count, shift);
 
 const cellsOfRow = (html: string, heading: string) => {
   const elements = parseElements(html);

@@ -1,38 +1,16 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGED_MODELS_DIR } from '../../src/config/index.js';
-import { createDriftJob, type DriftJob, type DriftJobOptions } from '../../src/drift/job.js';
-import { applyShifts, loadReferenceRows, parseShift } from '../../scripts/simulate/traffic.js';
+import { createDriftJob, type DriftJobOptions } from '../../src/drift/job.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { postJson, startApp, type RunningApp } from '../helpers/app.js';
+import { DRIFT_ENV, embeddedReferenceRows, MODEL, sendRows, startWithDriftJob, type ReferenceRow } from '../helpers/drift-traffic.js';
 
-type Row = Awaited<ReturnType<typeof loadReferenceRows>>[number];
-const MODEL = { model_name: 'fraud-detection', model_version: 'v1.0' };
-const DRIFT_ENV = { DRIFT_WINDOW_SIZE: '400', DRIFT_MIN_ROWS: '100', DRIFT_INTERVAL_SECONDS: '3600' };
-
-let reference: Row[];
+let reference: ReferenceRow[];
 beforeAll(async () => {
-  reference = await loadReferenceRows(PACKAGED_MODELS_DIR, MODEL.model_name, MODEL.model_version);
+  reference = await embeddedReferenceRows();
 });
 
 /** `count` reference rows from `start`, as /predict/batch requests of 100 rows. */
-async function send(service: RunningApp, start: number, count: number, shift?: string) {
-  const shifts = shift ? [parseShift(shift)] : [];
-  for (let i = start; i < start + count; i += 100) {
-    const instances = reference.slice(i, Math.min(i + 100, start + count)).map((row) => applyShifts(row, shifts));
-    const res = await postJson(`${service.url}/predict/batch`, { instances, ...MODEL });
-    expect(res.status).toBe(200);
-  }
-}
-
-/**
- * The app with its drift job kept (through the createDriftJob override), so that a test
- * evaluates now instead of waiting for the timer.
- */
-async function startWithDriftJob(env: Record<string, string>) {
-  let job: DriftJob | undefined;
-  const service = await startApp(env, { createDriftJob: (options) => (job = createDriftJob(options)) });
-  return { service, runNow: () => job!.runNow() };
-}
+const send = (service: RunningApp, start: number, count: number, shift?: string) => sendRows(service, reference, start, count, shift);
 
 async function gauges(service: RunningApp) {
   const text = await (await fetch(`${service.url}/metrics`)).text();

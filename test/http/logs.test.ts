@@ -151,4 +151,18 @@ describe('structured logs', () => {
         .map((l) => l['request_id']),
     ).toEqual(['boom-2']);
   });
+
+  it('LOG_SUCCESS_MAX_PER_SECOND holds success lines to that many a second', async () => {
+    const logs = captureLogs();
+    service = await startApp({ LOG_LEVEL: 'info', LOG_SUCCESS_MAX_PER_SECOND: '5' }, { logStream: logs.stream });
+    const startedSecond = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 40; i++) await postJson(`${service.url}/predict`, { features: {} });
+    const seconds = Math.floor(Date.now() / 1000) - startedSecond + 1;
+    const completed = logs.lines().filter((l) => l['msg'] === 'prediction_completed');
+    expect(completed.length).toBeGreaterThanOrEqual(5);
+    expect(completed.length).toBeLessThanOrEqual(5 * seconds);
+    // Every request was answered and counted: the cap thins the log, not the metrics.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/ml_predictions_total\{[^}]*status="success"[^}]*\} 40/);
+  });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { columnDistributions } from '../../../src/drift/distributions.js';
 import { evaluateDrift, numericalColumn, prepareReference } from '../../../src/drift/index.js';
 import { createReportRenderer } from '../../../src/report/report-renderer.js';
-import type { ReportInput } from '../../../src/report/report-input.js';
+import { datasetReportInput, type ReportInput } from '../../../src/report/report-input.js';
 
 /** The service's renderer: pages rendered in a real worker thread, in order; close() ends it. */
 
@@ -20,17 +19,7 @@ function reportInput(shift: number): ReportInput {
     ),
   ];
   const report = evaluateDrift(prepareReference(reference), current);
-  return {
-    title: `shift ${shift}`,
-    method: report.method,
-    evaluatedAt: '2026-01-01T00:00:00.000Z',
-    data: [],
-    datasetDrift: report.dataset_drift,
-    shareOfDriftedColumns: report.share_of_drifted_columns,
-    driftedColumns: report.drifted_columns,
-    numberOfColumns: report.number_of_columns,
-    columns: columnDistributions(reference, current).map((d) => ({ name: d.name, report: report.columns[d.name]!, distribution: d })),
-  };
+  return datasetReportInput(report, { title: `shift ${shift}`, evaluatedAt: '2026-01-01T00:00:00.000Z', data: [] }, reference, current);
 }
 
 describe('report renderer (worker thread)', () => {
