@@ -59,12 +59,12 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'off-import', label: '(2b) telemetry off, --import + OTEL_SDK_DISABLED', instrumentation: true, metrics: false, logs: false },
   { id: 'metrics-logs', label: '(3) metrics + logs', instrumentation: true, metrics: true, logs: true },
   {
-    id: 'metrics-logs-10',
-    label: '(3b) metrics + logs, 10 % of successes logged',
+    id: 'metrics-logs-all',
+    label: '(3b) metrics + logs, every success logged (LOG_SUCCESS_MAX_PER_SECOND=0)',
     instrumentation: true,
     metrics: true,
     logs: true,
-    extraEnv: { LOG_SUCCESS_SAMPLE_RATIO: '0.1' },
+    extraEnv: { LOG_SUCCESS_MAX_PER_SECOND: '0' },
   },
   {
     id: 'full-10',
@@ -83,7 +83,21 @@ export const SCENARIOS: readonly Scenario[] = [
     tracing: { ratio: 1, instrumentations: 'fastify', endpoint: live },
   },
   { id: 'metrics-only', label: 'metrics only', instrumentation: true, metrics: true, logs: false },
-  { id: 'logs-only', label: 'logs only', instrumentation: true, metrics: false, logs: true },
+  {
+    id: 'logs-only',
+    label: 'logs only (at most 100 success lines a second, the default)',
+    instrumentation: true,
+    metrics: false,
+    logs: true,
+  },
+  {
+    id: 'logs-only-all',
+    label: 'logs only, every success logged',
+    instrumentation: true,
+    metrics: false,
+    logs: true,
+    extraEnv: { LOG_SUCCESS_MAX_PER_SECOND: '0' },
+  },
   {
     id: 'trace-10',
     label: 'traces only 10 %',
@@ -221,7 +235,12 @@ export const EXPERIMENTS: readonly Scenario[] = [
   },
   // The service scoring every request with onnxruntime (MODEL_SCORER=onnxruntime): what the
   // JavaScript tree evaluator saves a request.
-  { ...byId('off'), id: 'off-onnxruntime', label: '(2) telemetry off, MODEL_SCORER=onnxruntime', extraEnv: { MODEL_SCORER: 'onnxruntime' } },
+  {
+    ...byId('off'),
+    id: 'off-onnxruntime',
+    label: '(2) telemetry off, MODEL_SCORER=onnxruntime',
+    extraEnv: { MODEL_SCORER: 'onnxruntime' },
+  },
   { ...byId('trace-10'), id: 'trace-1', label: 'traces only 1 %', tracing: { ...byId('trace-10').tracing!, ratio: 0.01 } },
   // Smaller export batches: shorter serialization stalls of the event loop, as many bytes in all.
   {
