@@ -38,11 +38,12 @@ export interface OnnxOptions {
 
 /**
  * Up to this many rows, the JavaScript evaluator; above, onnxruntime. Measured on the embedded
- * model (150 trees of depth 4; `npm run bench -- --only scorer`): onnxruntime's run costs ~25 µs
- * plus ~3.7 µs per row, the evaluator's perfect-tree descent ~4 µs per row, so they cross near
- * 100 rows; 64 leaves a margin for other machines (past the crossing both cost about the same).
+ * model (150 trees of depth 4; `npm run bench -- --only scorer`): onnxruntime's run costs ~15 µs
+ * plus ~2.9 µs per row, the evaluator ~2.9 µs for one row and ~1.3 µs per row four at a time, so
+ * it is the faster at every size measured (up to 256 rows). The bound keeps a runaway batch
+ * (MAX_BATCH_SIZE allows 100,000 rows) in onnxruntime, whose cost per row is known.
  */
-export const TREE_ENSEMBLE_MAX_ROWS = 64;
+export const TREE_ENSEMBLE_MAX_ROWS = 1024;
 
 /** Encoded rows the scorers are compared on (the model's reference rows). */
 export interface ScorerCheckRows {

@@ -245,7 +245,7 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
   const perfect = missingGoesTrue.includes(1)
     ? undefined
     : perfectLayout(roots, { feature, threshold, onTrue, onFalse, leafValue }, baseValue, PERFECT_MAX_DEPTH);
-  const logOdds = perfect ?? walk;
+  const logOdds = perfect?.one ?? walk;
   return {
     ensemble: {
       trees: roots.length,
@@ -254,7 +254,15 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
       logOdds,
       score(input, rows, width, kernel) {
         const out = new Float32Array(rows);
-        for (let r = 0; r < rows; r++) out[r] = mlasLogistic(logOdds(input, r * width), kernel);
+        let r = 0;
+        if (perfect) {
+          const four = new Float64Array(4);
+          for (; r + 4 <= rows; r += 4) {
+            perfect.four(input, r * width, (r + 1) * width, (r + 2) * width, (r + 3) * width, four, 0);
+            for (let j = 0; j < 4; j++) out[r + j] = mlasLogistic(four[j]!, kernel);
+          }
+        }
+        for (; r < rows; r++) out[r] = mlasLogistic(logOdds(input, r * width), kernel);
         return out;
       },
       thresholds(column) {
@@ -268,6 +276,12 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
 
 /** Deeper trees are walked by their links: a perfect tree of depth 9 would hold 511 branches. */
 const PERFECT_MAX_DEPTH = 8;
+
+/** The log-odds of one row at `offset`, or of four rows at once into `out[at..at+3]`. */
+interface PerfectTrees {
+  one(input: Float32Array, offset: number): number;
+  four(input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array, at: number): void;
+}
 
 interface Links {
   readonly feature: Int32Array;
@@ -287,12 +301,7 @@ interface Links {
  * false and goes the false way, as in the walk; models that send missing values the true way are
  * walked. Undefined when the trees are deeper than `maxDepth`.
  */
-function perfectLayout(
-  roots: Int32Array,
-  links: Links,
-  baseValue: number,
-  maxDepth: number,
-): ((input: Float32Array, offset: number) => number) | undefined {
+function perfectLayout(roots: Int32Array, links: Links, baseValue: number, maxDepth: number): PerfectTrees | undefined {
   const depthOf = (k: number): number => (k < 0 ? 0 : 1 + Math.max(depthOf(links.onTrue[k]!), depthOf(links.onFalse[k]!)));
   const depth = Math.max(...Array.from(roots, depthOf));
   if (depth > maxDepth) return undefined;
@@ -317,7 +326,7 @@ function perfectLayout(
     };
     place(roots[t]!, 0, 0);
   }
-  return (input, offset) => {
+  const one = (input: Float32Array, offset: number): number => {
     let sum = 0;
     for (let t = 0; t < trees; t++) {
       const branches = t * inner;
@@ -329,6 +338,38 @@ function perfectLayout(
     }
     return f32(sum + baseValue);
   };
+  // Four rows at once: four independent chains of loads and compares, which the CPU overlaps (one
+  // row's descent waits on each load): about half the time per row. Each row's leaves are summed in
+  // the same tree order as by `one`, so the bits are the same.
+  const four = (input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array, at: number): void => {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let t = 0; t < trees; t++) {
+      const branches = t * inner;
+      let k0 = 0;
+      let k1 = 0;
+      let k2 = 0;
+      let k3 = 0;
+      for (let level = 0; level < depth; level++) {
+        k0 = 2 * k0 + 1 + +!(input[o0 + feature[branches + k0]!]! <= threshold[branches + k0]!);
+        k1 = 2 * k1 + 1 + +!(input[o1 + feature[branches + k1]!]! <= threshold[branches + k1]!);
+        k2 = 2 * k2 + 1 + +!(input[o2 + feature[branches + k2]!]! <= threshold[branches + k2]!);
+        k3 = 2 * k3 + 1 + +!(input[o3 + feature[branches + k3]!]! <= threshold[branches + k3]!);
+      }
+      const leaf = t * leaves - inner;
+      s0 = f32(s0 + leafValue[leaf + k0]!);
+      s1 = f32(s1 + leafValue[leaf + k1]!);
+      s2 = f32(s2 + leafValue[leaf + k2]!);
+      s3 = f32(s3 + leafValue[leaf + k3]!);
+    }
+    out[at] = f32(s0 + baseValue);
+    out[at + 1] = f32(s1 + baseValue);
+    out[at + 2] = f32(s2 + baseValue);
+    out[at + 3] = f32(s3 + baseValue);
+  };
+  return { one, four };
 }
 
 /**
