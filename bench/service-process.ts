@@ -112,6 +112,8 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
     stop: (graceMs = 5000) =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        // Held again until it has exited: past the grace, the SIGKILL's exit event is what ends the wait.
+        child.ref();
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
         child.once('exit', () => {
           clearTimeout(timer);
