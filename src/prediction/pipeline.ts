@@ -166,7 +166,7 @@ export function createPredictionPipeline(options: PredictionPipelineOptions): Pr
         const { recorder } = boundFor(model);
         let scores: Float32Array;
         try {
-          // A few rows are scored synchronously (model/tree-ensemble.ts): no await, no microtask, then.
+          // The JavaScript tree evaluator answers synchronously (model/tree-ensemble.ts): no await, no microtask, then.
           const result = inSpan('model_inference', { 'model.name': model.name, 'batch.size': rows }, (child) => {
             const pending = scorer.score(input, rows);
             if (!child || rows !== 1) return pending;
