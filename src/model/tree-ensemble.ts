@@ -246,6 +246,8 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
     ? undefined
     : perfectLayout(roots, { feature, threshold, onTrue, onFalse, leafValue }, baseValue, PERFECT_MAX_DEPTH);
   const logOdds = perfect?.one ?? walk;
+  // One scratch buffer per ensemble, not per call (scoring is synchronous): a one-row request allocates only its output.
+  const fourLogOdds = new Float64Array(4);
   return {
     ensemble: {
       trees: roots.length,
@@ -256,10 +258,9 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
         const out = new Float32Array(rows);
         let r = 0;
         if (perfect) {
-          const four = new Float64Array(4);
           for (; r + 4 <= rows; r += 4) {
-            perfect.four(input, r * width, (r + 1) * width, (r + 2) * width, (r + 3) * width, four, 0);
-            for (let j = 0; j < 4; j++) out[r + j] = mlasLogistic(four[j]!, kernel);
+            perfect.four(input, r * width, (r + 1) * width, (r + 2) * width, (r + 3) * width, fourLogOdds);
+            for (let j = 0; j < 4; j++) out[r + j] = mlasLogistic(fourLogOdds[j]!, kernel);
           }
         }
         for (; r < rows; r++) out[r] = mlasLogistic(logOdds(input, r * width), kernel);
@@ -277,10 +278,10 @@ export function compileTreeEnsemble(graph: OnnxGraph, inputName: string, outputN
 /** Deeper trees are walked by their links: a perfect tree of depth 9 would hold 511 branches. */
 const PERFECT_MAX_DEPTH = 8;
 
-/** The log-odds of one row at `offset`, or of four rows at once into `out[at..at+3]`. */
+/** The log-odds of one row at `offset`, or of four rows at once into `out[0..3]`. */
 interface PerfectTrees {
   one(input: Float32Array, offset: number): number;
-  four(input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array, at: number): void;
+  four(input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array): void;
 }
 
 interface Links {
@@ -341,7 +342,7 @@ function perfectLayout(roots: Int32Array, links: Links, baseValue: number, maxDe
   // Four rows at once: four independent chains of loads and compares, which the CPU overlaps (one
   // row's descent waits on each load): about half the time per row. Each row's leaves are summed in
   // the same tree order as by `one`, so the bits are the same.
-  const four = (input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array, at: number): void => {
+  const four = (input: Float32Array, o0: number, o1: number, o2: number, o3: number, out: Float64Array): void => {
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -364,10 +365,10 @@ function perfectLayout(roots: Int32Array, links: Links, baseValue: number, maxDe
       s2 = f32(s2 + leafValue[leaf + k2]!);
       s3 = f32(s3 + leafValue[leaf + k3]!);
     }
-    out[at] = f32(s0 + baseValue);
-    out[at + 1] = f32(s1 + baseValue);
-    out[at + 2] = f32(s2 + baseValue);
-    out[at + 3] = f32(s3 + baseValue);
+    out[0] = f32(s0 + baseValue);
+    out[1] = f32(s1 + baseValue);
+    out[2] = f32(s2 + baseValue);
+    out[3] = f32(s3 + baseValue);
   };
   return { one, four };
 }
